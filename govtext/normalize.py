@@ -1,0 +1,154 @@
+"""Normalise the text of a report so that every later stage sees one form.
+
+The normalised text is what govtext keeps and writes out: every ``start``/``end``
+offset in every output table indexes into it (``text[start:end]``).
+
+What normalisation does, in order:
+
+1. line ends to ``\\n``; zero-width characters and BOMs removed; NBSP and the
+   ideographic space to a plain space;
+2. traditional characters to simplified (OpenCC ``t2s``), only when the text
+   contains traditional characters;
+3. full-width ASCII letters, digits and ``％`` to half-width; ASCII round
+   brackets to the Chinese ``（）`` so that ``(一)`` and ``（一）`` are one form;
+4. page-number lines (``- 1 -``, ``— 2 —``, ``第 3 页``) dropped;
+5. lines broken by page layout inside a sentence rejoined (``政府信\\n\\n息依申请公开``),
+   while headings, table rows (lines with tabs) and paragraph ends are kept;
+6. spaces inside numbers-with-units removed (``3927 件`` → ``3927件``,
+   ``2022 年`` → ``2022年``) and spaces next to Chinese punctuation dropped;
+7. blank lines removed: one line is one paragraph, heading or table row.
+
+>>> line = "一是充分发挥政府网站和政务新媒体平台作用，不断扩大各项政策及工作的知晓面，坚持多渠道、多形式开展信息公开工作，主要依托县政府门户网站开设了政府信"
+>>> normalize_text(line + "\\n\\n息依申请公开栏目，全年受理 9 件。").endswith("开设了政府信息依申请公开栏目，全年受理9件。")
+True
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from functools import lru_cache
+
+__all__ = ["normalize_text", "to_simplified", "has_traditional"]
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_SPACES = {0x00A0: " ", 0x3000: " ", 0x2002: " ", 0x2003: " ", 0x2009: " "}
+_FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)}  # ０-９
+_FULLWIDTH.update({c: c - 0xFEE0 for c in range(0xFF21, 0xFF3B)})  # Ａ-Ｚ
+_FULLWIDTH.update({c: c - 0xFEE0 for c in range(0xFF41, 0xFF5B)})  # ａ-ｚ
+_FULLWIDTH.update({0xFF05: "%", 0xFF0E: "."})  # ％ ．
+_BRACKETS = {ord("("): "（", ord(")"): "）"}
+_TABLE = {**_ZERO_WIDTH, **_SPACES, **_FULLWIDTH, **_BRACKETS}
+
+# Characters that exist only in traditional script and are common in these
+# reports; their presence is what triggers the (slow) OpenCC conversion.
+_TRADITIONAL_MARKERS = frozenset(
+    "與會區開資訊關於將為這個報務機處網頁條數據說請應當們發員來時實際經過還進統計標準"
+    "錄歸檔審議項決劃總體況層級範復訴導組織監督題問點難檢查業規範費減樣辦議論權"
+)
+
+_PAGE_NUMBER = re.compile(
+    r"^\s*(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4})\s*$"
+)
+# A line that starts like a heading or a list item: it must not be glued to
+# the line before it.
+_LINE_START_MARKER = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]{1,3}\s*[、.．]|[（(]\s*[一二三四五六七八九十\d]{1,3}\s*[)）]"
+    r"|\d{1,2}\s*[、.．](?!\d)|第[一二三四五六七八九十]+[章节部分条]|附件|附表)"
+)
+_SENTENCE_END = "。！？；：!?;:…”"
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff"
+_UNIT_AFTER_NUMBER = "年月日号件条次个人万亿元家期场篇项户份批余多%‰倍类名所套起例"
+_NUM_UNIT_SPACE = re.compile(rf"(\d) +(?=[{_UNIT_AFTER_NUMBER}])")
+_CJK_NUM_SPACE = re.compile(rf"(?<=[{_CJK}，、：；（“]) +(?=\d[\d.,]*[{_UNIT_AFTER_NUMBER}])")
+_PUNCT_SPACE = re.compile(r" +([，。、：；！？）】》”])|([（【《“]) +")
+_MULTI_SPACE = re.compile(r"[ ]{2,}")
+
+
+def has_traditional(text: str) -> bool:
+    """True when ``text`` contains characters found only in traditional script.
+
+    >>> has_traditional("政府資訊公開"), has_traditional("政府信息公开")
+    (True, False)
+    """
+    return any(ch in _TRADITIONAL_MARKERS for ch in text)
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    from opencc import OpenCC  # opencc-python-reimplemented; imported lazily (slow)
+
+    return OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Convert traditional characters to simplified ones (OpenCC ``t2s``).
+
+    >>> to_simplified("政府資訊公開")
+    '政府资讯公开'
+    """
+    return _t2s().convert(text)
+
+
+def _typical_width(lines: list[str]) -> float:
+    """The width of a full line in a layout that wraps text at a fixed width."""
+    lengths = sorted(len(s) for s in lines if len(s) >= 8 and "\t" not in s)
+    if len(lengths) < 5:
+        return float("inf")
+    # Full lines dominate a wrapped layout; the upper quartile is a full line.
+    return float(lengths[int(len(lengths) * 0.75)])
+
+
+def _should_join(prev: str, nxt: str, width: float) -> bool:
+    if not prev or not nxt or "\t" in prev or "\t" in nxt:
+        return False
+    if prev[-1] in _SENTENCE_END or _LINE_START_MARKER.match(nxt):
+        return False
+    if not re.match(rf"[{_CJK}\d“（《、，]", nxt):
+        return False
+    if prev[-1] in "，、（“《":
+        return True
+    # A short line that ends without punctuation is a title or heading; a long
+    # one was cut by the page or by the column width.
+    return len(prev) >= min(60.0, 0.8 * width)
+
+
+def _rejoin_lines(text: str) -> str:
+    lines = [ln.strip(" ") for ln in text.split("\n")]
+    lines = [ln for ln in lines if not _PAGE_NUMBER.match(ln)]
+    width = _typical_width(lines)
+    out: list[str] = []
+    for line in lines:
+        if not line.strip():
+            continue
+        if out and _should_join(out[-1], line.lstrip(), width):
+            out[-1] = out[-1] + line.lstrip()
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def _tidy_spaces(line: str) -> str:
+    if "\t" in line:  # table row: keep the cell separators as they are
+        line = "\t".join(_tidy_spaces(cell) for cell in line.split("\t"))
+        return line
+    line = _PUNCT_SPACE.sub(lambda m: m.group(1) or m.group(2), line)
+    line = _NUM_UNIT_SPACE.sub(r"\1", line)
+    line = _CJK_NUM_SPACE.sub("", line)
+    return _MULTI_SPACE.sub(" ", line).strip(" ")
+
+
+def normalize_text(text: str) -> str:
+    """Return the normalised form of a report's text (see the module docstring).
+
+    Idempotent: ``normalize_text(normalize_text(t)) == normalize_text(t)``.
+
+    >>> normalize_text("全年受理 3927 件（其中咨询类 161 件）")
+    '全年受理3927件（其中咨询类161件）'
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+    text = text.translate(_TABLE)
+    if has_traditional(text):
+        text = to_simplified(text)
+    text = _rejoin_lines(text)
+    return "\n".join(t for t in (_tidy_spaces(ln) for ln in text.split("\n")) if t.strip())
