@@ -8,7 +8,7 @@ of the errors table.
 
 >>> from pathlib import Path
 >>> doc = read_file(Path("data/reports/000_b544fc85b347642f.txt"))
->>> doc.format, doc.text.splitlines()[0]
+>>> doc.format, doc.text.split()[0]
 ('txt', '互助土族自治县人民政府办公室')
 """
 

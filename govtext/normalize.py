@@ -14,12 +14,13 @@ What normalisation does, in order:
 4. page-number lines (``- 1 -``, ``— 2 —``, ``第 3 页``) dropped;
 5. lines broken by page layout inside a sentence rejoined (``政府信\\n\\n息依申请公开``),
    while headings, table rows (lines with tabs) and paragraph ends are kept;
-6. spaces inside numbers-with-units removed (``3927 件`` → ``3927件``,
-   ``2022 年`` → ``2022年``) and spaces next to Chinese punctuation dropped;
+6. spaces between a number and its unit removed (``3927 件`` → ``3927件``,
+   ``2022 年`` → ``2022年``) and spaces next to Chinese punctuation dropped; other
+   spaces stay, since scraped pages use them to separate headings from text;
 7. blank lines removed: one line is one paragraph, heading or table row.
 
 >>> line = "一是充分发挥政府网站和政务新媒体平台作用，不断扩大各项政策及工作的知晓面，坚持多渠道、多形式开展信息公开工作，主要依托县政府门户网站开设了政府信"
->>> normalize_text(line + "\\n\\n息依申请公开栏目，全年受理 9 件。").endswith("开设了政府信息依申请公开栏目，全年受理9件。")
+>>> normalize_text(line + "\\n\\n息依申请公开栏目，全年受理 9 件。").endswith("开设了政府信息依申请公开栏目，全年受理 9件。")
 True
 """
 
@@ -60,7 +61,7 @@ _SENTENCE_END = "。！？；：!?;:…”"
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff"
 _UNIT_AFTER_NUMBER = "年月日号件条次个人万亿元家期场篇项户份批余多%‰倍类名所套起例"
 _NUM_UNIT_SPACE = re.compile(rf"(\d) +(?=[{_UNIT_AFTER_NUMBER}])")
-_CJK_NUM_SPACE = re.compile(rf"(?<=[{_CJK}，、：；（“]) +(?=\d[\d.,]*[{_UNIT_AFTER_NUMBER}])")
+_DATE_SPACE = re.compile(r"(?<=\d[年月]) +(?=\d{1,2}[月日])")
 _PUNCT_SPACE = re.compile(r" +([，。、：；！？）】》”])|([（【《“]) +")
 _MULTI_SPACE = re.compile(r"[ ]{2,}")
 
@@ -134,7 +135,7 @@ def _tidy_spaces(line: str) -> str:
         return line
     line = _PUNCT_SPACE.sub(lambda m: m.group(1) or m.group(2), line)
     line = _NUM_UNIT_SPACE.sub(r"\1", line)
-    line = _CJK_NUM_SPACE.sub("", line)
+    line = _DATE_SPACE.sub("", line)
     return _MULTI_SPACE.sub(" ", line).strip(" ")
 
 
@@ -144,7 +145,7 @@ def normalize_text(text: str) -> str:
     Idempotent: ``normalize_text(normalize_text(t)) == normalize_text(t)``.
 
     >>> normalize_text("全年受理 3927 件（其中咨询类 161 件）")
-    '全年受理3927件（其中咨询类161件）'
+    '全年受理 3927件（其中咨询类 161件）'
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
     text = text.translate(_TABLE)

@@ -94,7 +94,7 @@ def classify_heading(text: str) -> str | None:
 
 _ORDINAL = re.compile(r"(?<![一二三四五六七八九十第])([一二三四五六七八九十]{1,2})\s*[、．.]\s*")
 _HEADING_STOP = re.compile(r"[\s。；;：:（\t]")
-_HEADING_TAIL = re.compile(r"(?:情况|措施|事项|概述|概况|统计表|工作)")
+_HEADING_TAIL = re.compile(r"(?:情况|措施|事项|概述|概况|统计表)")
 _MAX_HEADING = 40
 
 

@@ -13,7 +13,7 @@ with (``enum``: 一是, 二要, 1., （三） …; ``enum_n`` its number) and it
 
 >>> from govtext.sections import find_sections
 >>> t = "五、存在的主要问题及改进情况\\n（一）主要问题。一是公开不及时；二是形式单一。"
->>> [(s["kind"], s["enum"], s["text"]) for s in split_sentences(t, find_sections(t))][2:]
+>>> [(s["kind"], s["enum"], s["text"]) for s in split_sentences(t, find_sections(t))]
 [('heading', '五、', '五、存在的主要问题及改进情况'), ('heading', '（一）', '（一）主要问题。'), ('text', '一是', '一是公开不及时；'), ('text', '二是', '二是形式单一。')]
 """
 
