@@ -315,7 +315,8 @@ class RuleTagger:
         self._past = load_cues(past_cues, "cues_past.txt")
         ctx = load_cues(context_cues, "cues_context.txt")
         self._ctx = {g: tuple(c for c in ctx if c.group == g)
-                     for g in ("issue_heading", "remedy_heading", "issue_leadin", "remedy_leadin")}
+                     for g in ("issue_heading", "remedy_heading", "issue_heading_5", "remedy_heading_5",
+                               "issue_leadin", "remedy_leadin")}
 
     # -- scikit-learn shape
     def get_params(self, deep: bool = True) -> dict:
@@ -356,18 +357,23 @@ class RuleTagger:
     def _matches(self, group: str, text: str) -> bool:
         return any(c.pattern.search(text) for c in self._ctx[group])
 
-    def heading_mode(self, heading: str) -> str | None:
-        """The mode a subsection heading sets: 'issue', 'remedy' or None (neither, or both)."""
+    def heading_mode(self, heading: str, section: str = "5") -> str | None:
+        """The mode a subsection heading sets: 'issue', 'remedy' or None (neither, or both).
+
+        In section 五 the ``*_heading_5`` cues count too, and a heading that is itself a
+        problem statement (公开形式不够丰富) sets 'issue'.
+        """
         h = re.sub(r"^[（(]?[一二三四五六七八九十\d]{1,3}[）)、.．]\s*", "", heading.strip())
         if not h:
             return None
-        is_issue = self._matches("issue_heading", h)
-        is_remedy = self._matches("remedy_heading", h)
+        in5 = section == "5"
+        is_issue = self._matches("issue_heading", h) or (in5 and self._matches("issue_heading_5", h))
+        is_remedy = self._matches("remedy_heading", h) or (in5 and self._matches("remedy_heading_5", h))
         if is_issue and not is_remedy:
             return "issue"
         if is_remedy and not is_issue:
             return "remedy"
-        if not is_issue and not is_remedy:
+        if in5 and not is_issue and not is_remedy:
             lex = self.lexical(h)
             if lex.issue >= 1.5 and lex.future + lex.action < lex.issue:
                 return "issue"
@@ -412,7 +418,7 @@ class RuleTagger:
                 mode, mode_src, run_open = None, "", False
             if sub_key != cur_sub:
                 cur_sub = sub_key
-                hmode = self.heading_mode(row["sub_heading"]) if row["sub_heading"] else None
+                hmode = self.heading_mode(row["sub_heading"], section) if row["sub_heading"] else None
                 mode = hmode
                 mode_src = (f"ctx:{_CN_SEC.get(section, section)}（{_cn(sub_key[0])}）"
                             f"{'问题' if hmode == 'issue' else '措施'}") if hmode else ""

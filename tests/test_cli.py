@@ -1,0 +1,86 @@
+"""The main job: `govtext analyze` writes its tables, texts and manifest; wheels carry the resources."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from govtext.cli import main
+from govtext.resources import read_resource_lines
+
+from conftest import ROOT, SEED
+
+
+def test_analyze_writes_documented_outputs(tmp_path):
+    out = tmp_path / "results"
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(b"<html>404</html>")
+    assert main(["analyze", str(SEED), str(bad), "--out", str(out), "--quiet"]) == 0
+    codebook = [ln.split("\t") for ln in read_resource_lines("codebook.tsv")]
+    for name in ("documents", "sections", "subsections", "sentences", "errors"):
+        df = pd.read_csv(out / f"{name}.csv", dtype=str, keep_default_na=False)
+        documented = [col for file, col, _ in codebook if file == f"{name}.csv"]
+        assert list(df.columns) == documented, name
+    docs = pd.read_csv(out / "documents.csv", dtype=str, keep_default_na=False)
+    assert docs.loc[0, "issuer"] == "互助土族自治县人民政府" and docs.loc[0, "year"] == "2022"
+    errors = pd.read_csv(out / "errors.csv", dtype=str)
+    assert errors["path"].str.endswith("bad.pdf").tolist() == [True]
+    text = (out / "texts" / "000_b544fc85b347642f.txt").read_text(encoding="utf-8")
+    sents = pd.read_csv(out / "sentences.csv", dtype={"text": str}, keep_default_na=False)
+    for row in sents.itertuples():
+        assert text[row.start:row.end] == row.text
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["govtext_version"]
+    assert "domain_dict.txt" in manifest["resources"] and len(manifest["resources"]["domain_dict.txt"]) == 64
+    assert list(manifest["inputs"].values()) == [docs.loc[0, "sha256"]]
+    assert not list(out.rglob(".*.tmp-*"))
+
+
+def test_outputs_are_deterministic(tmp_path):
+    for run in ("a", "b"):
+        assert main(["analyze", str(SEED), "--out", str(tmp_path / run), "--quiet"]) == 0
+    for name in ("documents.csv", "sections.csv", "sentences.csv", "manifest.json"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_usage_errors_exit_2(tmp_path, capsys):
+    assert main(["analyze", str(tmp_path / "nope"), "--out", str(tmp_path / "o")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    assert main(["analyze"]) == 2
+    assert main([]) == 2
+
+
+@pytest.mark.skipif(os.environ.get("GOVTEXT_SKIP_WHEEL") == "1", reason="GOVTEXT_SKIP_WHEEL=1")
+def test_wheel_carries_resources_and_runs_on_the_seed(tmp_path):
+    """Build a wheel, install it in a fresh venv (dependencies from this environment), run the CLI."""
+    dist = tmp_path / "dist"
+    subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(ROOT)],
+                   check=True, capture_output=True)
+    wheel = next(dist.glob("govtext-*.whl"))
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    py = env_dir / "bin" / "python"
+    # dependencies come from this environment's site-packages (no network); govtext only from the wheel
+    site = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    deps = [p for p in sys.path if p.endswith("site-packages")]
+    Path(site, "deps.pth").write_text("\n".join(deps) + "\n", encoding="utf-8")
+    subprocess.run([str(py), "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(wheel)],
+                   check=True, capture_output=True)
+    out = tmp_path / "out"
+    # run from a folder outside the repository so the source tree cannot be imported
+    res = subprocess.run([str(env_dir / "bin" / "govtext"), "analyze", str(SEED), "--out", str(out), "--quiet"],
+                         cwd=tmp_path, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    where = subprocess.run([str(py), "-c", "import govtext; print(govtext.__file__)"], cwd=tmp_path,
+                           capture_output=True, text=True).stdout
+    assert str(env_dir) in where
+    docs = pd.read_csv(out / "documents.csv", dtype=str)
+    assert docs.loc[0, "adcode"] == "630223"

@@ -1,0 +1,40 @@
+"""Tokenizers: domain dictionary, independence from jieba's globals, fast backend identical to jieba."""
+
+from __future__ import annotations
+
+import pytest
+
+from govtext.segment import Tokenizer
+
+
+def test_domain_words_stay_whole():
+    tokens = Tokenizer().cut("通过12345政务服务热线和政务新媒体受理依申请公开事项")
+    assert "12345政务服务热线" in tokens and "政务新媒体" in tokens and "依申请公开" in tokens
+
+
+def test_two_tokenizers_are_independent_and_jieba_global_untouched():
+    import jieba
+
+    before = jieba.lcut("政务公开领导小组办公室")
+    plain = Tokenizer(user_dict=[])
+    custom = Tokenizer(user_dict=["领导小组办公室 50000"])
+    assert "领导小组办公室" in custom.cut("政务公开领导小组办公室")
+    assert "领导小组办公室" not in plain.cut("政务公开领导小组办公室")
+    assert jieba.lcut("政务公开领导小组办公室") == before
+    assert plain.dictionary_hash != custom.dictionary_hash
+
+
+def test_words_keep_negation_and_drop_stopwords():
+    words = Tokenizer().words("公开的内容不全面，信息更新不及时。")
+    assert "不" in words or "不及时" in words
+    assert "的" not in words and "，" not in words
+
+
+def test_rjieba_gives_the_same_tokens_as_jieba(shared_corpus, seed_corpus):
+    pytest.importorskip("rjieba")
+    slow, fast = Tokenizer(), Tokenizer(backend="rjieba")
+    texts = [seed_corpus.text(d) for d in seed_corpus.doc_ids] + \
+        [shared_corpus.text(d) for d in shared_corpus.doc_ids]
+    assert len(texts) == 22
+    for text in texts:
+        assert fast.cut(text) == slow.cut(text)
