@@ -18,18 +18,19 @@ and ``start``/``end`` offsets into the document's normalised text
 from __future__ import annotations
 
 import glob as _glob
+import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from . import __version__
 from .docvars import DOCVAR_COLUMNS, extract_docvars
-from .io import DEFAULT_MAX_BYTES, SUPPORTED, ReadError, read_file
+from .io import DEFAULT_MAX_BYTES, SUPPORTED, ReadError, load_bytes, read_bytes, read_file
 from .normalize import normalize_text
-from .sections import SECTION_NAMES, find_sections, find_subsections
+from .sections import SECTION_NAMES, Section, Subsection, find_sections, find_subsections
 from .sentences import split_sentences
 
 __all__ = ["Document", "Corpus", "read_corpus", "process_document", "list_files"]
@@ -56,11 +57,25 @@ class Document:
     sections: list = field(default_factory=list)
     subsections: list = field(default_factory=list)
     sentences: list = field(default_factory=list)
+    stages: dict = field(default_factory=dict)  # derived per-document results: stage -> records
+
+    def to_dict(self) -> dict:
+        """Plain, JSON-safe form (for the cache and for Dask)."""
+        return {"text": self.text, "sha256": self.sha256, "format": self.format, "docvars": self.docvars,
+                "sections": [asdict(s) for s in self.sections],
+                "subsections": [asdict(s) for s in self.subsections],
+                "sentences": self.sentences}
+
+    @classmethod
+    def from_dict(cls, doc_id: str, path: str, d: dict) -> Document:
+        return cls(doc_id, path, d["text"], d["sha256"], d["format"], d["docvars"],
+                   [Section(**s) for s in d["sections"]], [Subsection(**s) for s in d["subsections"]],
+                   d["sentences"])
 
 
-def process_document(path: str, doc_id: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
+def process_document(path: str, doc_id: str, max_bytes: int = DEFAULT_MAX_BYTES, data: bytes | None = None) -> Document:
     """Run the per-document pipeline on one file. Raises :class:`~govtext.io.ReadError`."""
-    raw = read_file(path, max_bytes=max_bytes)
+    raw = read_bytes(data, path) if data is not None else read_file(path, max_bytes=max_bytes)
     try:
         text = normalize_text(raw.text)
         docvars = extract_docvars(text, raw.meta)
@@ -102,9 +117,21 @@ def list_files(source: str | Path | Iterable[str | Path]) -> list[tuple[str, str
 
 
 def _work(args):
-    path, doc_id, max_bytes = args
+    path, doc_id, max_bytes, cache_dir = args
     try:
-        return process_document(path, doc_id, max_bytes)
+        if cache_dir is None:
+            return process_document(path, doc_id, max_bytes)
+        from .cache import DocumentCache
+
+        data = load_bytes(path, max_bytes=max_bytes)
+        cache = DocumentCache(cache_dir)
+        key = cache.key(hashlib.sha256(data).hexdigest(), "document")
+        hit = cache.get(key)
+        if hit is not None:
+            return Document.from_dict(doc_id, path, hit)
+        doc = process_document(path, doc_id, data=data)
+        cache.put(key, doc.to_dict())
+        return doc
     except ReadError as exc:
         return {"path": path, "stage": exc.stage, "reason": exc.reason}
     except Exception as exc:  # a bug or a library failure on one file must not stop the others
@@ -152,8 +179,10 @@ class Corpus:
     errors : DataFrame of files that could not be processed: ``path, stage, reason``.
     """
 
-    def __init__(self, documents: list[Document], errors: list[dict], docvars=None, pattern: str | None = None):
+    def __init__(self, documents: list[Document], errors: list[dict], docvars=None, pattern: str | None = None,
+                 cache_dir: str | Path | None = None):
         self._documents = {d.doc_id: d for d in documents}
+        self.cache_dir = cache_dir
         self.errors = pd.DataFrame(errors, columns=ERROR_COLUMNS)
         self.docs = _apply_overrides(self._build_docs(documents), docvars, pattern)
         self._cache: dict[str, pd.DataFrame] = {}
@@ -245,6 +274,34 @@ class Corpus:
             self._cache[key] = pd.DataFrame(rows, columns=["doc_id", "sent_id", "token", "start", "end"])
         return self._cache[key]
 
+    def _stage(self, name: str, compute, **settings) -> pd.DataFrame:
+        """Concatenate a per-document stage, computing each document once (and caching it on disk)."""
+        key = f"stage:{name}:{sorted(settings.items())}"
+        if key in self._cache:
+            return self._cache[key]
+        cache = None
+        if self.cache_dir is not None:
+            from .cache import DocumentCache
+
+            cache = DocumentCache(self.cache_dir)
+        frames, columns = [], None
+        for d in self._documents.values():
+            stored = d.stages.get(key)
+            if stored is None and cache is not None:
+                stored = cache.get(cache.key(d.sha256, name, doc_id=d.doc_id, **settings))
+            if stored is None:
+                df = compute(d)
+                stored = {"columns": list(df.columns), "records": df.to_dict("records")}
+                if cache is not None:
+                    cache.put(cache.key(d.sha256, name, doc_id=d.doc_id, **settings), stored)
+                    stored = cache.get(cache.key(d.sha256, name, doc_id=d.doc_id, **settings)) or stored
+            d.stages[key] = stored
+            columns = columns or stored["columns"]
+            frames.append(pd.DataFrame(stored["records"], columns=stored["columns"]))
+        out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns or [])
+        self._cache[key] = out
+        return out
+
     def kwic(self, pattern: str, window: int = 20, regex: bool = False) -> pd.DataFrame:
         """Keyword in context: every match of ``pattern`` with ``window`` characters either side.
 
@@ -262,8 +319,9 @@ class Corpus:
         return pd.DataFrame(rows, columns=["doc_id", "start", "end", "left", "keyword", "right"])
 
 
-def read_corpus(source, docvars=None, pattern: str | None = None, *, workers: int = 1,
-                max_bytes: int = DEFAULT_MAX_BYTES, progress: bool | None = None) -> Corpus:
+def read_corpus(source, docvars=None, pattern: str | None = None, *, workers: int = 1, engine: str = "local",
+                cache: str | Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
+                progress: bool | None = None) -> Corpus:
     """Read reports from a folder (recursively), a glob, a file or a list of them.
 
     Parameters
@@ -273,6 +331,9 @@ def read_corpus(source, docvars=None, pattern: str | None = None, *, workers: in
     pattern : regular expression with named groups matched against each file name,
         e.g. ``r"(?P<year>\\d{4})_(?P<issuer>[^_]+)"``; its groups override docvars.
     workers : processes to use (1 = in this process).
+    engine : ``"local"`` (this machine; ``workers`` processes) or ``"dask"`` (the current
+        ``dask.distributed`` client if one exists, else Dask's default scheduler; see README).
+    cache : folder for the content-addressed cache (:mod:`govtext.cache`); ``None`` = no cache.
     progress : show a progress bar (default: only when attached to a terminal).
 
     Files that cannot be read are listed in ``corpus.errors``; the others are processed.
@@ -282,11 +343,34 @@ def read_corpus(source, docvars=None, pattern: str | None = None, *, workers: in
     pairs = list_files(source)
     if isinstance(source, (str, Path)) and Path(source).is_dir():
         pairs = [(p, i) for p, i in pairs if Path(p).suffix.lower() in SUPPORTED]
-    jobs = [(p, i, max_bytes) for p, i in pairs]
-    results = _run(jobs, workers, progress)
+    cache_dir = str(cache) if cache is not None else None
+    jobs = [(p, i, max_bytes, cache_dir) for p, i in pairs]
+    if engine == "dask":
+        results = _run_dask(jobs)
+    elif engine == "local":
+        results = _run(jobs, workers, progress)
+    else:
+        raise ValueError(f"engine must be 'local' or 'dask', not {engine!r}")
     documents = [r for r in results if isinstance(r, Document)]
     errors = [r for r in results if isinstance(r, dict)]
-    return Corpus(documents, errors, docvars=docvars, pattern=pattern)
+    return Corpus(documents, errors, docvars=docvars, pattern=pattern, cache_dir=cache_dir)
+
+
+def _run_dask(jobs):
+    """Run the per-document pipeline as a dask.bag; results come back in input order."""
+    try:
+        import dask.bag as db
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError("engine='dask' needs dask: pip install 'govtext[dask]'") from exc
+    try:
+        from distributed import default_client
+
+        default_client()
+        scheduler = None  # use the active distributed client
+    except (ImportError, ValueError):
+        scheduler = "processes"
+    bag = db.from_sequence(jobs, npartitions=max(1, min(len(jobs), 64)))
+    return bag.map(_work).compute(scheduler=scheduler) if scheduler else bag.map(_work).compute()
 
 
 def _run(jobs, workers: int, progress: bool | None):

@@ -98,11 +98,13 @@ def resolve_place(name: str, year: int | None = None) -> dict:
     for key, place in _extra_regions().items():
         if name.startswith(key):
             return dict(place)
-    import cnloc  # lazy: loads a 144k-row gazetteer
-
     y = min(max(year or _CNLOC_YEARS[1], _CNLOC_YEARS[0]), _CNLOC_YEARS[1])
-    df = cnloc.getlocation(name, year=y)
-    row = df.iloc[0].to_dict() if len(df) else {}
+    return dict(_cnloc_place(name, y))
+
+
+@lru_cache(maxsize=4096)
+def _cnloc_place(name: str, year: int) -> tuple:
+    row = _cnloc_parser(year).parse_single(name, year)
 
     def val(k):
         v = row.get(k)
@@ -111,7 +113,18 @@ def resolve_place(name: str, year: int | None = None) -> dict:
     province, city, county = val("province_name"), val("city_name"), val("county_name")
     adcode = val("county_id") or val("city_id") or val("province_id")
     rank = 3 if county else 2 if city else 1 if province else None
-    return {"province": province, "city": city, "county": county, "adcode": adcode, "rank": rank}
+    return tuple({"province": province, "city": city, "county": county, "adcode": adcode, "rank": rank}.items())
+
+
+@lru_cache(maxsize=None)
+def _cnloc_parser(year: int):
+    """cnloc's parser with its matcher for ``year`` built once (cnloc's getlocation rebuilds it per call)."""
+    import cnloc  # lazy: loads a 144k-row gazetteer
+
+    parser = cnloc.AddressParser()
+    if year not in parser.year_automatons:
+        parser._build_automaton([year])
+    return parser
 
 
 _DEPARTMENT = re.compile(r"(?:局|委员会|委|部|署|中心|厅|办|院|所|站|队|处|社|行|司|会)$")

@@ -21,7 +21,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["RawDocument", "ReadError", "read_file", "read_bytes", "SUPPORTED", "DEFAULT_MAX_BYTES"]
+__all__ = ["RawDocument", "ReadError", "read_file", "read_bytes", "load_bytes", "SUPPORTED", "DEFAULT_MAX_BYTES"]
 
 SUPPORTED = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
@@ -327,13 +327,18 @@ def read_bytes(data: bytes, path: str, fmt: str | None = None) -> RawDocument:
 
 def read_file(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> RawDocument:
     """Read one report file. Raises :class:`ReadError` when it cannot be read."""
+    return read_bytes(load_bytes(path, max_bytes=max_bytes), str(path))
+
+
+def load_bytes(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """A file's bytes, or :class:`ReadError` (missing, too large, unreadable)."""
     p = Path(path)
     try:
         size = p.stat().st_size
         if size > max_bytes:
             raise ReadError("read", f"file is {size} bytes, over the limit of {max_bytes} "
                                     "(raise max_bytes if this is really a report)")
-        data = p.read_bytes()
+        return p.read_bytes()
     except FileNotFoundError as exc:
         raise ReadError("read", "file disappeared or does not exist") from exc
     except IsADirectoryError as exc:
@@ -342,4 +347,3 @@ def read_file(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> RawDoc
         raise ReadError("read", "permission denied") from exc
     except OSError as exc:
         raise ReadError("read", f"could not read the file: {exc}") from exc
-    return read_bytes(data, str(path))

@@ -9,7 +9,7 @@ What normalisation does, in order:
    ideographic space to a plain space;
 2. traditional characters to simplified (OpenCC ``t2s``), only when the text
    contains traditional characters;
-3. full-width ASCII letters, digits and ``％`` to half-width; ASCII round
+3. scraper residue such as ``<!--[if !supportLists]-->`` removed; full-width ASCII letters, digits and ``％`` to half-width; ASCII round
    brackets to the Chinese ``（）`` so that ``(一)`` and ``（一）`` are one form;
 4. page-number lines (``- 1 -``, ``— 2 —``, ``第 3 页``) dropped;
 5. lines broken by page layout inside a sentence rejoined (``政府信\\n\\n息依申请公开``),
@@ -45,7 +45,7 @@ _TABLE = {**_ZERO_WIDTH, **_SPACES, **_FULLWIDTH, **_BRACKETS}
 # reports; their presence is what triggers the (slow) OpenCC conversion.
 _TRADITIONAL_MARKERS = frozenset(
     "與會區開資訊關於將為這個報務機處網頁條數據說請應當們發員來時實際經過還進統計標準"
-    "錄歸檔審議項決劃總體況層級範復訴導組織監督題問點難檢查業規範費減樣辦議論權"
+    "錄歸檔審議項決劃總體況層級範復訴導組織監題問點難檢業規費減樣辦議論權"
 )
 
 _PAGE_NUMBER = re.compile(
@@ -57,7 +57,8 @@ _LINE_START_MARKER = re.compile(
     r"^\s*(?:[一二三四五六七八九十]{1,3}\s*[、.．]|[（(]\s*[一二三四五六七八九十\d]{1,3}\s*[)）]"
     r"|\d{1,2}\s*[、.．](?!\d)|第[一二三四五六七八九十]+[章节部分条]|附件|附表)"
 )
-_SENTENCE_END = "。！？；：!?;:…”"
+_SENTENCE_END = "。！？；：!?;:…"
+_HTML_RESIDUE = re.compile(r"<!--.*?-->|<!\[[^\]]*\]>|<[a-zA-Z/][^<>\n]{0,200}>")
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff"
 _UNIT_AFTER_NUMBER = "年月日号件条次个人万亿元家期场篇项户份批余多%‰倍类名所套起例"
 _NUM_UNIT_SPACE = re.compile(rf"(\d) +(?=[{_UNIT_AFTER_NUMBER}])")
@@ -105,6 +106,8 @@ def _should_join(prev: str, nxt: str, width: float) -> bool:
         return False
     if prev[-1] in _SENTENCE_END or _LINE_START_MARKER.match(nxt):
         return False
+    if prev[-1] in "”’" and len(prev) > 1 and prev[-2] in _SENTENCE_END:
+        return False
     if not re.match(rf"[{_CJK}\d“（《、，]", nxt):
         return False
     if prev[-1] in "，、（“《":
@@ -149,6 +152,7 @@ def normalize_text(text: str) -> str:
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
     text = text.translate(_TABLE)
+    text = _HTML_RESIDUE.sub("", text)  # comment and tag residue left by scrapers and converters
     if has_traditional(text):
         text = to_simplified(text)
     text = _rejoin_lines(text)

@@ -181,6 +181,9 @@ def find_subsections(text: str, section: Section) -> list[Subsection]:
             continue
         stop = _SUB_STOP.search(rest)
         heading = rest[: stop.start()] if stop else rest
+        aspect = heading.find("方面")
+        if len(heading) > 12 and aspect >= 2:  # "（一）组织机构方面我区成立了…": a run-in heading
+            heading = heading[: aspect + 2]
         subs.append((m.start(), number, heading))
         expect += 1
     return [

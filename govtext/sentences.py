@@ -100,6 +100,8 @@ def split_sentences(text: str, sections: list[Section], subsections: list[Subsec
     sub_heading_end: dict[int, int] = {}
     for sub in subsections:
         h_end = text.find(sub.heading, sub.start) + len(sub.heading) if sub.heading else sub.start
+        if h_end < len(text) and text[h_end] in "：:":
+            h_end += 1  # "（一）存在的主要问题：" keeps its colon
         # a run-in heading ends at its own 。 or ：, which the sentence rules cut anyway
         sub_heading_end[sub.start] = h_end
     extra = list(heading_spans.values()) + list(heading_spans) + list(sub_heading_end) + \

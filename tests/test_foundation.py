@@ -224,3 +224,23 @@ def test_docvars_from_csv_and_file_name_pattern(tmp_path):
 def test_sections_never_invent_a_missing_heading():
     text = "一、总体情况\n全年公开信息100条。\n二、主动公开政府信息情况\n规章\t1\t0\t9\n六、其他需要报告的事项\n无。"
     assert [s.section for s in find_sections(text)] == ["1", "2", "6"]
+
+
+def test_traditional_markers_are_all_traditional():
+    from govtext.normalize import _TRADITIONAL_MARKERS, has_traditional, to_simplified
+
+    assert [c for c in sorted(_TRADITIONAL_MARKERS) if to_simplified(c) == c] == []
+    # a simplified report never triggers the (slow) conversion
+    assert not has_traditional(SEED.read_text(encoding="utf-8"))
+
+
+def test_sentence_split_details():
+    from govtext.sentences import split_sentences
+
+    text = ("五、存在的主要问题及改进情况（一）存在的主要问题:基层公开标准化水平有待提高。"
+            "（二）组织机构方面我区成立了领导小组。\n六、其他需要报告的事项2021年，无收费。")
+    sents = split_sentences(text, find_sections(text))
+    assert [s["text"] for s in sents] == [
+        "五、存在的主要问题及改进情况", "（一）存在的主要问题:", "基层公开标准化水平有待提高。",
+        "（二）组织机构方面", "我区成立了领导小组。", "六、其他需要报告的事项", "2021年，无收费。"]
+    assert normalize_text("<!--[if !supportLists]-->一是加强领导！") == "一是加强领导！"

@@ -1,0 +1,106 @@
+"""A content-addressed cache of per-document results, so reruns on an unchanged corpus are instant.
+
+An entry's key is the sha256 of: the file's bytes (its sha256), the govtext
+version, the sha256 of every shipped resource (lexicons, cue lists, models),
+and the settings of the stage. A changed file, a changed lexicon or a new
+govtext version gives a new key, so nothing stale is ever served. Entries are
+gzip-compressed JSON (never pickle), written atomically, and carry their own
+key, which is checked on load.
+
+>>> import tempfile
+>>> cache = DocumentCache(tempfile.mkdtemp())
+>>> key = cache.key("ab" * 32, stage="document")
+>>> cache.get(key) is None
+True
+>>> cache.put(key, {"text": "正文"}); cache.get(key)
+{'text': '正文'}
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import math
+import os
+from functools import lru_cache
+from pathlib import Path
+
+__all__ = ["DocumentCache", "settings_hash"]
+
+
+@lru_cache(maxsize=1)
+def _environment_hash() -> str:
+    from . import __version__
+    from .resources import resource_hashes
+
+    payload = json.dumps({"version": __version__, "resources": resource_hashes()}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def settings_hash(**settings) -> str:
+    """sha256 of the settings that a stage's result depends on."""
+    return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _clean(obj):
+    """JSON-safe copy: NaN/NA → None, numpy scalars → Python."""
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if obj is None or isinstance(obj, (str, bool)):
+        return obj
+    if isinstance(obj, int):
+        return obj
+    if isinstance(obj, float):
+        return None if math.isnan(obj) else obj
+    try:
+        import pandas as pd
+
+        if pd.isna(obj):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if hasattr(obj, "item"):
+        return _clean(obj.item())
+    return str(obj)
+
+
+class DocumentCache:
+    """Per-document results on disk under ``directory`` (created when first written)."""
+
+    def __init__(self, directory: str | Path):
+        self.directory = Path(directory)
+        self.hits = 0
+        self.misses = 0
+
+    def key(self, file_sha256: str, stage: str, **settings) -> str:
+        payload = f"{file_sha256}|{_environment_hash()}|{stage}|{settings_hash(**settings)}"
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.directory / key[:2] / f"{key}.json.gz"
+
+    def get(self, key: str):
+        path = self._path(key)
+        try:
+            with gzip.open(path, "rt", encoding="utf-8") as f:
+                entry = json.load(f)
+        except (OSError, EOFError, ValueError):
+            self.misses += 1
+            return None
+        if not isinstance(entry, dict) or entry.get("key") != key:
+            self.misses += 1
+            return None
+        self.hits += 1
+        return entry["value"]
+
+    def put(self, key: str, value) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        data = json.dumps({"key": key, "value": _clean(value)}, ensure_ascii=False, sort_keys=True)
+        with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as f:
+            f.write(data.encode("utf-8"))
+        os.replace(tmp, path)
