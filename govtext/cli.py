@@ -14,80 +14,123 @@ failures), 2 on a usage error (no such path, bad option).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import os
 import sys
 from pathlib import Path
 
-__all__ = ["main", "write_outputs"]
+__all__ = ["main", "analyze"]
 
 
-def _atomic_write(path: Path, write) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+# tables written for every chunk of documents, in this order; each is optional when its module fails
+_CHUNK_TABLES = ("sections", "subsections", "sentences", "tables", "counts", "rates", "pairs")
 
 
-def _write_csv(df, path: Path) -> None:
-    _atomic_write(path, lambda p: df.to_csv(p, index=False, encoding="utf-8", lineterminator="\n"))
+def _chunk_frames(corpus) -> dict:
+    """The per-document tables of one chunk of the corpus."""
+    frames = {
+        "sections": corpus.sections(),
+        "subsections": corpus.subsections(),
+        "sentences": corpus.tagged(),
+        "tables": corpus.tables(),
+        "counts": corpus.counts(),
+        "rates": corpus.rates(),
+        "pairs": corpus.pairs(),
+    }
+    frames["checks"] = corpus.checks_within()
+    return frames
 
 
-def write_outputs(corpus, out: str | Path, extra_tables: dict | None = None) -> dict:
-    """Write a corpus's tables, texts and manifest to ``out``; returns the manifest."""
-    from .corpus import manifest
+def analyze(paths, out: str | Path, *, docvars=None, pattern: str | None = None, workers: int = 1,
+            engine: str = "local", cache: str | Path | None = None, max_bytes: int = 50 * 1024 * 1024,
+            formats=("csv",), chunk_size: int = 500, figures: bool = True, progress: bool | None = None) -> dict:
+    """The main job: read every report under ``paths`` and write all tables to ``out``.
+
+    Documents are processed ``chunk_size`` at a time and each table is streamed to disk, so memory
+    stays flat on large corpora. Returns the manifest (also written as ``manifest.json``).
+    """
+    import pandas as pd
+
+    from .corpus import Corpus, corpus_files, corpus_from_files, manifest
+    from .outputs import TableWriter, atomic_write, write_table
 
     out = Path(out)
     (out / "texts").mkdir(parents=True, exist_ok=True)
-    tables = {
-        "documents": corpus.docs,
-        "sections": corpus.sections(),
-        "subsections": corpus.subsections(),
-        "sentences": corpus.sentences(),
-        "errors": corpus.errors,
-        **(extra_tables or {}),
-    }
-    for name, df in tables.items():
-        _write_csv(df, out / f"{name}.csv")
-    for doc_id in corpus.doc_ids:
-        target = out / "texts" / f"{doc_id}.txt"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        text = corpus.text(doc_id)
-        _atomic_write(target, lambda p, t=text: p.write_text(t, encoding="utf-8"))
+    pairs = corpus_files(paths)
+    writers = {name: TableWriter(out, name, formats) for name in (*_CHUNK_TABLES, "checks")}
+    docs, errors, year_cells, theme_rows = [], [], [], []
+    try:
+        for i in range(0, max(len(pairs), 1), chunk_size):
+            corpus = corpus_from_files(pairs[i:i + chunk_size], docvars=docvars, pattern=pattern, workers=workers,
+                                       engine=engine, cache=cache, max_bytes=max_bytes, progress=progress)
+            docs.append(corpus.docs)
+            errors.append(corpus.errors)
+            for name, df in _chunk_frames(corpus).items():
+                writers[name].append(df)
+            tables = corpus.tables()
+            year_cells.append(tables[tables["table"].isin(["t2", "t3"])])
+            theme_rows.append(_theme_measures(corpus))
+            for doc_id in corpus.doc_ids:
+                target = out / "texts" / f"{doc_id}.txt"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                text = corpus.text(doc_id)
+                atomic_write(target, lambda p, t=text: p.write_text(t, encoding="utf-8"))
+        all_docs = Corpus.mark_duplicates(pd.concat(docs, ignore_index=True))
+        from .checks import check_across_years
+
+        across = check_across_years(pd.concat(year_cells, ignore_index=True), all_docs)
+        if across is not None and len(across):
+            writers["checks"].append(across)
+    finally:
+        for w in writers.values():
+            w.close()
+    write_table(all_docs, out, "documents", formats)
+    errors_df = pd.concat(errors, ignore_index=True)
+    write_table(errors_df, out, "errors", formats)
+    themes = pd.concat([t for t in theme_rows if t is not None], ignore_index=True) if theme_rows else None
+    figure_paths = []
+    if themes is not None and len(themes):
+        write_table(themes, out, "themes", formats)
+        if figures:
+            from .plot import write_figures
+
+            figure_paths = write_figures(themes, all_docs, out)
     info = manifest()
-    info["inputs"] = {row.path: row.sha256 for row in corpus.docs.itertuples()}
-    info["errors"] = len(corpus.errors)
-    info["outputs"] = {name: len(df) for name, df in tables.items()}
-    info["texts_sha256"] = hashlib.sha256(
-        "".join(corpus.text(d) for d in sorted(corpus.doc_ids)).encode()).hexdigest()
-    _atomic_write(out / "manifest.json",
-                  lambda p: p.write_text(json.dumps(info, ensure_ascii=False, indent=2, sort_keys=True),
-                                         encoding="utf-8"))
+    info["inputs"] = dict(zip(all_docs["path"], all_docs["sha256"]))
+    info["errors"] = len(errors_df)
+    info["outputs"] = {name: w.rows for name, w in writers.items()} | {"documents": len(all_docs)}
+    info["figures"] = [str(p.relative_to(out)) for p in figure_paths]
+    atomic_write(out / "manifest.json",
+                 lambda p: p.write_text(json.dumps(info, ensure_ascii=False, indent=2, sort_keys=True),
+                                        encoding="utf-8"))
+    info["_errors"] = errors_df
     return info
 
 
-def _analyze(args) -> int:
-    from .corpus import read_corpus
+def _theme_measures(corpus):
+    from .themes import document_measures
 
+    return document_measures(corpus)
+
+
+def _analyze(args) -> int:
     for p in args.paths:
         if not Path(p).exists() and not any(ch in p for ch in "*?["):
             print(f"govtext: no such file or folder: {p}", file=sys.stderr)
             return 2
     try:
-        corpus = read_corpus(args.paths, docvars=args.docvars, pattern=args.pattern, workers=args.workers,
-                             max_bytes=int(args.max_mb * 1024 * 1024), progress=False if args.quiet else None)
+        info = analyze(args.paths, args.out, docvars=args.docvars, pattern=args.pattern, workers=args.workers,
+                       engine=args.engine, cache=None if args.no_cache else (args.cache or Path(args.out) / ".cache"),
+                       max_bytes=int(args.max_mb * 1024 * 1024), formats=tuple(args.format.split(",")),
+                       chunk_size=args.chunk_size, figures=not args.no_figures,
+                       progress=False if args.quiet else None)
     except (FileNotFoundError, ValueError) as exc:
         print(f"govtext: {exc}", file=sys.stderr)
         return 2
-    info = write_outputs(corpus, args.out)
     if not args.quiet:
-        print(f"govtext {info['govtext_version']}: {len(corpus)} documents, {len(corpus.errors)} errors "
-              f"-> {args.out}")
-        for row in corpus.errors.itertuples():
+        errors = info.pop("_errors")
+        print(f"govtext {info['govtext_version']}: {info['outputs']['documents']} documents, "
+              f"{len(errors)} errors -> {args.out}")
+        for row in errors.itertuples():
             print(f"  error: {row.path}: [{row.stage}] {row.reason}")
     return 0
 
@@ -102,6 +145,13 @@ def main(argv: list[str] | None = None) -> int:
     a.add_argument("--docvars", help="CSV with a 'file' (or 'doc_id') column whose other columns override docvars")
     a.add_argument("--pattern", help="regex with named groups read from file names, e.g. '(?P<year>\\d{4})'")
     a.add_argument("--workers", type=int, default=1, help="processes to use (default 1)")
+    a.add_argument("--engine", choices=("local", "dask"), default="local",
+                   help="local processes, or dask (uses the active dask.distributed client)")
+    a.add_argument("--cache", help="cache folder (default OUT/.cache): reruns on unchanged files are instant")
+    a.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    a.add_argument("--format", default="csv", help="comma-separated output formats: csv, parquet, dta")
+    a.add_argument("--chunk-size", type=int, default=500, help="documents held in memory at once")
+    a.add_argument("--no-figures", action="store_true", help="skip the PNG figures and HTML summary")
     a.add_argument("--max-mb", type=float, default=50, help="skip files larger than this, with an error row")
     a.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     try:

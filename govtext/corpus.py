@@ -189,7 +189,7 @@ class Corpus:
 
     @staticmethod
     def _build_docs(documents: list[Document]) -> pd.DataFrame:
-        rows, first_by_hash = [], {}
+        rows = []
         for d in documents:
             found = sorted({s.section for s in d.sections if s.section in SECTION_NAMES})
             rows.append({
@@ -197,11 +197,17 @@ class Corpus:
                 "n_chars": len(d.text), "sha256": d.sha256, "format": d.format,
                 "sections_found": ",".join(found),
                 "sections_missing": ",".join(s for s in SECTION_NAMES if s not in found),
-                "duplicate_of": first_by_hash.setdefault(d.sha256, d.doc_id) if d.sha256 in first_by_hash else None,
             })
-            first_by_hash.setdefault(d.sha256, d.doc_id)
         docs = pd.DataFrame(rows, columns=DOC_COLUMNS)
         docs["year"] = docs["year"].astype("Int64")
+        return Corpus.mark_duplicates(docs)
+
+    @staticmethod
+    def mark_duplicates(docs: pd.DataFrame) -> pd.DataFrame:
+        """Fill ``duplicate_of``: the first doc_id with the same file bytes (sha256), else None."""
+        first = docs.groupby("sha256", sort=False)["doc_id"].transform("first")
+        docs = docs.copy()
+        docs["duplicate_of"] = first.where(first != docs["doc_id"], None)
         return docs
 
     # ------------------------------------------------------------------ access
@@ -241,38 +247,119 @@ class Corpus:
             {"section": s.section, "subsection": s.number, "heading": s.heading, "start": s.start, "end": s.end}
             for s in d.subsections))
 
-    def sentences(self, section: str | None = None, kind: str | None = None) -> pd.DataFrame:
-        """One row per sentence with its place in the report (see :mod:`govtext.sentences`)."""
-        df = self._frame("sentences", SENTENCE_COLUMNS, lambda d: d.sentences)
+    def sentences(self, section: str | None = None, kind: str | None = None, label: str | None = None,
+                  context: int = 0) -> pd.DataFrame:
+        """One row per sentence with its place in the report (see :mod:`govtext.sentences`).
+
+        ``label="issue"`` / ``"remedy"`` / ``"other"`` selects tagged sentences (adds ``label, score,
+        cues``, see :meth:`tagged`); ``context=n`` adds ``before``/``after`` columns with the ``n``
+        neighbouring sentences, kwic-style, for auditing.
+        """
+        df = self.tagged() if label is not None else self._frame("sentences", SENTENCE_COLUMNS,
+                                                                 lambda d: d.sentences)
         if "subsection" in df:
             df["subsection"] = df["subsection"].astype("Int64")
             df["enum_n"] = df["enum_n"].astype("Int64")
+        if context:
+            df = df.copy()
+            texts = {d: list(g) for d, g in df.groupby("doc_id", sort=False)["text"]}
+            pos = df.groupby("doc_id", sort=False).cumcount()
+            df["before"] = [" ".join(texts[d][max(0, i - context):i]) for d, i in zip(df["doc_id"], pos)]
+            df["after"] = [" ".join(texts[d][i + 1:i + 1 + context]) for d, i in zip(df["doc_id"], pos)]
         if section is not None:
             df = df[df["section"] == str(section)]
         if kind is not None:
             df = df[df["kind"] == kind]
+        if label is not None:
+            df = df[df["label"] == label]
         return df
+
+    # ------------------------------------------------------------------ derived tables
+    def tagged(self, tagger: str = "default") -> pd.DataFrame:
+        """Sentences with ``label`` (issue / remedy / other), ``score`` and the ``cues`` that fired.
+
+        See :mod:`govtext.tagging`; each document is tagged once (and cached when the corpus has a cache).
+        """
+        from .tagging import tag_sentences
+
+        def compute(d: Document) -> pd.DataFrame:
+            sents = pd.DataFrame([dict(doc_id=d.doc_id, **s) for s in d.sentences], columns=SENTENCE_COLUMNS)
+            if sents.empty:
+                return pd.DataFrame(columns=["sent_id", "label", "score", "cues"])
+            return tag_sentences(sents, tagger=tagger)[["sent_id", "label", "score", "cues"]]
+
+        tags = self._stage("tags", compute, tagger=tagger)
+        base = self._frame("sentences", SENTENCE_COLUMNS, lambda d: d.sentences)
+        tags = tags.assign(doc_id=self._stage_doc_ids("tags", tagger=tagger))
+        return base.merge(tags, on=["doc_id", "sent_id"], how="left")
+
+    def pairs(self, tagger: str = "default") -> pd.DataFrame:
+        """Each issue linked to the remedy that answers it (see :func:`govtext.tagging.pair_issues`)."""
+        from .tagging import pair_issues
+
+        return pair_issues(self.tagged(tagger))
+
+    def tables(self) -> pd.DataFrame:
+        """One row per cell of the standard tables 二/三/四 (see :mod:`govtext.tables`)."""
+        from .tables import parse_tables
+
+        return self._stage("tables", lambda d: parse_tables(d.text, d.doc_id, d.docvars.get("regime")))
+
+    def counts(self) -> pd.DataFrame:
+        """Every quantity stated in the prose, with its metric (see :mod:`govtext.counts`)."""
+        from .counts import extract_counts
+
+        def compute(d: Document) -> pd.DataFrame:
+            prose = [s for s in d.sentences if s["kind"] == "text"]
+            return extract_counts(d.text, d.doc_id, spans=[(s["start"], s["end"]) for s in prose],
+                                  sent_ids=[s["sent_id"] for s in prose])
+
+        return self._stage("counts", compute)
+
+    def checks(self) -> pd.DataFrame:
+        """Arithmetic checks: table identities, narrative sums and rates, narrative vs table, across years."""
+        from .checks import check_across_years
+
+        return _concat([self.checks_within(), check_across_years(self.tables(), self.docs)])
+
+    def checks_within(self) -> pd.DataFrame:
+        """The checks that need only one document: table identities, narrative sums, narrative vs table."""
+        from .checks import check_tables
+        from .counts import check_narrative, check_narrative_vs_tables
+
+        tables, counts = self.tables(), self.counts()
+        parts = [check_tables(tables)]
+        for doc_id, group in counts.groupby("doc_id", sort=False):
+            parts.append(check_narrative(group, self.text(doc_id)))
+        parts.append(check_narrative_vs_tables(counts, tables))
+        return _concat(parts)
+
+    def rates(self) -> pd.DataFrame:
+        """Derived rates (公开率, 不予公开率, 复议纠错率 …) with formulas (see :func:`govtext.checks.rates`)."""
+        from .checks import rates
+
+        return rates(self.tables())
+
+    def _stage_doc_ids(self, name: str, **settings) -> list[str]:
+        key = f"stage:{name}:{sorted(settings.items())}"
+        return [d.doc_id for d in self._documents.values() for _ in d.stages[key]["records"]]
 
     def tokens(self, tokenizer=None) -> pd.DataFrame:
         """One row per token of each text sentence: ``doc_id, sent_id, token, start, end``.
 
-        Segmented once per tokenizer and kept: asking again costs nothing.
+        Segmented once per tokenizer and kept (on disk too when the corpus has a cache).
         """
         from .segment import default_tokenizer
 
         tok = tokenizer or default_tokenizer()
-        key = f"tokens:{tok.dictionary_hash}"
-        if key not in self._cache:
-            rows = []
-            for d in self._documents.values():
-                for s in d.sentences:
-                    if s["kind"] == "table":
-                        continue
-                    for token, a, b in tok.tokenize(s["text"], s["start"]):
-                        if token.strip():
-                            rows.append((d.doc_id, s["sent_id"], token, a, b))
-            self._cache[key] = pd.DataFrame(rows, columns=["doc_id", "sent_id", "token", "start", "end"])
-        return self._cache[key]
+
+        def compute(d: Document) -> pd.DataFrame:
+            rows = [(d.doc_id, s["sent_id"], token, a, b)
+                    for s in d.sentences if s["kind"] != "table"
+                    for token, a, b in tok.tokenize(s["text"], s["start"]) if token.strip()]
+            return pd.DataFrame(rows, columns=["doc_id", "sent_id", "token", "start", "end"])
+
+        return self._stage("tokens", compute, dictionary=tok.dictionary_hash)
 
     def _stage(self, name: str, compute, **settings) -> pd.DataFrame:
         """Concatenate a per-document stage, computing each document once (and caching it on disk)."""
@@ -319,6 +406,12 @@ class Corpus:
         return pd.DataFrame(rows, columns=["doc_id", "start", "end", "left", "keyword", "right"])
 
 
+def _concat(parts: list) -> pd.DataFrame:
+    parts = [p for p in parts if p is not None and len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=["doc_id", "check", "expected", "observed", "ok", "detail", "cells"])
+
+
 def read_corpus(source, docvars=None, pattern: str | None = None, *, workers: int = 1, engine: str = "local",
                 cache: str | Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
                 progress: bool | None = None) -> Corpus:
@@ -340,9 +433,26 @@ def read_corpus(source, docvars=None, pattern: str | None = None, *, workers: in
     Only files with a supported extension are read from folders; an unsupported file given
     explicitly is an error row.
     """
-    pairs = list_files(source)
-    if isinstance(source, (str, Path)) and Path(source).is_dir():
-        pairs = [(p, i) for p, i in pairs if Path(p).suffix.lower() in SUPPORTED]
+    pairs = corpus_files(source)
+    return corpus_from_files(pairs, docvars=docvars, pattern=pattern, workers=workers, engine=engine, cache=cache,
+                             max_bytes=max_bytes, progress=progress)
+
+
+def corpus_files(source) -> list[tuple[str, str]]:
+    """The ``(path, doc_id)`` pairs :func:`read_corpus` reads: supported files only, from folders."""
+    sources = [source] if isinstance(source, (str, Path)) else list(source)
+    out = []
+    for pair in list_files(sources):
+        from_folder = any(Path(s).is_dir() and Path(pair[0]).is_relative_to(Path(s)) for s in sources)
+        if not from_folder or Path(pair[0]).suffix.lower() in SUPPORTED:
+            out.append(pair)
+    return out
+
+
+def corpus_from_files(pairs: list[tuple[str, str]], docvars=None, pattern: str | None = None, *, workers: int = 1,
+                      engine: str = "local", cache=None, max_bytes: int = DEFAULT_MAX_BYTES,
+                      progress: bool | None = None) -> Corpus:
+    """A :class:`Corpus` from explicit ``(path, doc_id)`` pairs (see :func:`read_corpus`)."""
     cache_dir = str(cache) if cache is not None else None
     jobs = [(p, i, max_bytes, cache_dir) for p, i in pairs]
     if engine == "dask":

@@ -1,0 +1,107 @@
+"""Benchmark: the full govtext pipeline against raw ``jieba.lcut`` on the same texts, in the same run.
+
+    python benchmarks/pipeline.py --n 1000            # prints a table, writes benchmarks/results.json
+
+Configurations (each in its own process, so peak RSS is its own):
+  default   jieba backend, 1 process
+  fast      rjieba backend (same tokens), 1 process
+  workers2  jieba backend, 2 processes
+  cached    the default configuration rerun on a warm cache
+Every configuration also times raw ``jieba.lcut`` over the same normalised texts in the same
+process right after the pipeline, and reports pipeline time / raw jieba time. Absolute times on
+shared machines are noise; the ratios are the figures to quote.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+
+def run_config(folder: str, config: str, cache_dir: str) -> dict:
+    """Run one configuration in this process; returns its figures."""
+    import jieba
+
+    import govtext
+    from govtext.segment import Tokenizer
+
+    backend = "rjieba" if config == "fast" else "jieba"
+    workers = 2 if config == "workers2" else 1
+    cache = cache_dir if config in ("cached", "cold") else None
+    tok = Tokenizer(backend=backend)
+    tok.cut("预热")  # dictionary loading is not part of either timing
+    jieba.setLogLevel(60)
+    jieba.initialize()
+
+    t0 = time.perf_counter()
+    corpus = govtext.read_corpus(folder, workers=workers, cache=cache, progress=False)
+    corpus.tokens(tok)
+    stages = {}
+    for name in ("tables", "counts", "checks", "tagged", "themes"):
+        t = time.perf_counter()
+        if name == "themes":
+            from govtext.themes import document_measures
+
+            document_measures(corpus, tokenizer=tok)
+        else:
+            getattr(corpus, name)()
+        stages[name] = time.perf_counter() - t
+    pipeline = time.perf_counter() - t0
+
+    texts = [corpus.text(d) for d in corpus.doc_ids]
+    t1 = time.perf_counter()
+    for text in texts:
+        jieba.lcut(text)
+    raw = time.perf_counter() - t1
+    chars = sum(len(t) for t in texts)
+    return {"config": config, "documents": len(corpus), "errors": len(corpus.errors), "chars": chars,
+            "pipeline_s": pipeline, "raw_jieba_s": raw, "ratio": pipeline / raw,
+            "chars_per_s": chars / pipeline, "stage_s": stages,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--n", type=int, default=1000, help="number of synthetic reports")
+    ap.add_argument("--configs", default="default,fast,workers2,cold,cached")
+    ap.add_argument("--json", default=str(HERE / "results.json"))
+    ap.add_argument("--_child", nargs=3, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args._child:
+        print(json.dumps(run_config(*args._child)))
+        return
+    from synthetic import make_corpus
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "reports"
+        make_corpus(folder, args.n)
+        cache_dir = str(Path(tmp) / "cache")
+        rows = []
+        for config in args.configs.split(","):
+            res = subprocess.run([sys.executable, __file__, "--_child", str(folder), config, cache_dir],
+                                 capture_output=True, text=True, check=True)
+            rows.append(json.loads(res.stdout.strip().splitlines()[-1]))
+    default = next((r for r in rows if r["config"] == "default"), rows[0])
+    cold = next((r for r in rows if r["config"] == "cold"), None)
+    print(f"{'config':<9} {'docs':>5} {'pipeline/raw jieba':>19} {'chars/s':>10} {'peak RSS MB':>12}  speed-up vs default")
+    for r in rows:
+        print(f"{r['config']:<9} {r['documents']:>5} {r['ratio']:>19.2f} {r['chars_per_s']:>10.0f} "
+              f"{r['peak_rss_mb']:>12.0f}  {default['pipeline_s'] / r['pipeline_s']:.2f}x")
+    if cold:
+        cached = next(r for r in rows if r["config"] == "cached")
+        print(f"warm-cache rerun / cold run: {cached['pipeline_s'] / cold['pipeline_s']:.3f}")
+    print("stage seconds (default):", {k: round(v, 2) for k, v in default["stage_s"].items()})
+    Path(args.json).write_text(json.dumps(rows, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+"""Writing result tables: CSV (always), Parquet and Stata ``.dta`` (on request), atomically.
+
+Stata files get variable labels from ``resources/codebook.tsv`` and value labels
+for coded text columns from ``resources/codebook_values.tsv`` (the code is stored
+as a number, its label as the value label), so ``describe`` and ``tab`` in Stata
+show the meaning. Strings longer than Stata's 2045 bytes are stored as strL.
+
+>>> import pandas as pd, tempfile, pathlib
+>>> out = pathlib.Path(tempfile.mkdtemp())
+>>> w = TableWriter(out, "sections", formats=("csv",))
+>>> w.append(pd.DataFrame({"doc_id": ["a"], "section": ["5"]})); path = w.close()
+>>> (out / "sections.csv").read_text(encoding="utf-8").splitlines()
+['doc_id,section', 'a,5']
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from .resources import read_resource_lines
+
+__all__ = ["TableWriter", "atomic_write", "write_table", "codebook", "FORMATS"]
+
+FORMATS = ("csv", "parquet", "dta")
+
+
+def atomic_write(path: Path, write) -> None:
+    """Call ``write(tmp_path)`` then rename onto ``path``: readers never see a half-written file."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+@lru_cache(maxsize=1)
+def codebook() -> dict[tuple[str, str], str]:
+    """{(file stem, column): meaning} from the shipped codebook."""
+    out = {}
+    for line in read_resource_lines("codebook.tsv"):
+        file, column, meaning = line.split("\t")[:3]
+        out[(file.rsplit(".", 1)[0], column)] = meaning
+    return out
+
+
+@lru_cache(maxsize=1)
+def _value_labels() -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for line in read_resource_lines("codebook_values.tsv"):
+        column, code, value = line.split("\t")[:3]
+        out.setdefault(column, {})[value] = int(code)
+    return out
+
+
+def _to_stata(df: pd.DataFrame, name: str, path: Path) -> None:
+    df = df.copy()
+    labels = {}
+    value_labels = {}
+    for col in df.columns:
+        meaning = codebook().get((name, col))
+        if meaning:
+            labels[col] = meaning[:80]
+        coded = _value_labels().get(col)
+        if coded and df[col].dropna().astype(str).isin(list(coded)).all():
+            df[col] = df[col].map(lambda v, c=coded: c.get(str(v)) if pd.notna(v) else None).astype("Int32")
+            value_labels[col] = {v: k for k, v in coded.items()}
+        elif df[col].dtype == object or str(df[col].dtype).startswith("string"):
+            df[col] = df[col].astype(object).where(df[col].notna(), "").astype(str)
+        elif str(df[col].dtype) == "boolean" or df[col].dtype == bool:
+            df[col] = df[col].astype("Int8")
+    stata_names = {c: c[:32] for c in df.columns}
+    df = df.rename(columns=stata_names)
+    strl = [c for c in df.columns if df[c].dtype == object and df[c].map(lambda s: len(str(s).encode())).max() > 2000]
+    df.to_stata(path, write_index=False, version=118, variable_labels={stata_names[k]: v for k, v in labels.items()},
+                value_labels={stata_names[k]: v for k, v in value_labels.items()} or None,
+                convert_strl=strl)
+
+
+def write_table(df: pd.DataFrame, out: Path, name: str, formats=("csv",)) -> list[Path]:
+    """Write one table in each of ``formats`` to ``out/name.{csv,parquet,dta}``."""
+    written = []
+    for fmt in formats:
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown output format {fmt!r}; choose from {FORMATS}")
+        path = Path(out) / f"{name}.{fmt}"
+        if fmt == "csv":
+            atomic_write(path, lambda p: df.to_csv(p, index=False, encoding="utf-8", lineterminator="\n"))
+        elif fmt == "parquet":
+            atomic_write(path, lambda p: df.to_parquet(p, index=False))
+        else:
+            atomic_write(path, lambda p: _to_stata(df, name, p))
+        written.append(path)
+    return written
+
+
+class TableWriter:
+    """Append chunks of one table to ``out/name.csv`` (header once); ``close()`` publishes it.
+
+    CSV is streamed chunk by chunk, so a large corpus never sits in memory whole; Parquet
+    and Stata copies are made from the finished CSV on close.
+    """
+
+    def __init__(self, out: Path, name: str, formats=("csv",), dtypes: dict | None = None):
+        self.out, self.name, self.formats = Path(out), name, tuple(formats)
+        self.path = self.out / f"{name}.csv"
+        self.tmp = self.out / f".{name}.csv.tmp-{os.getpid()}"
+        self.columns: list[str] | None = None
+        self.rows = 0
+        self._fh = open(self.tmp, "w", encoding="utf-8", newline="")
+
+    def append(self, df: pd.DataFrame) -> None:
+        if self.columns is None:
+            self.columns = list(df.columns)
+            df.to_csv(self._fh, index=False, lineterminator="\n")
+        else:
+            df.reindex(columns=self.columns).to_csv(self._fh, index=False, header=False, lineterminator="\n")
+        self.rows += len(df)
+
+    def close(self, columns: list[str] | None = None) -> Path:
+        if self.columns is None:  # nothing appended: an empty table with its header
+            pd.DataFrame(columns=columns or []).to_csv(self._fh, index=False, lineterminator="\n")
+        self._fh.close()
+        os.replace(self.tmp, self.path)
+        extra = [f for f in self.formats if f != "csv"]
+        if extra:
+            df = pd.read_csv(self.path, dtype=str, keep_default_na=False, na_values=[""])
+            for col in df.columns:
+                if col in _NUMERIC:
+                    df[col] = pd.to_numeric(df[col], errors="coerce")
+            write_table(df, self.out, self.name, extra)
+        return self.path
+
+
+_NUMERIC = {"start", "end", "sent_id", "year", "n_chars", "value", "score", "subsection", "enum_n", "ordinal",
+            "expected", "observed", "confidence"}

@@ -1,0 +1,100 @@
+"""Scale: the cache serves nothing stale, process pools and Dask give the same output as one process."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import govtext
+from govtext import cache as cache_mod
+
+from conftest import SEED
+
+
+def _corpus_folder(tmp_path: Path, shared: Path) -> Path:
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    shutil.copy(SEED, folder / SEED.name)
+    for name in ("202302_80629.txt", "201601_80445.txt", "202103_80595.txt"):
+        shutil.copy(shared / "corpus" / "pingtan" / name, folder / name)
+    return folder
+
+
+def _frames(corpus) -> dict[str, pd.DataFrame]:
+    return {"docs": corpus.docs, "sections": corpus.sections(), "sentences": corpus.sentences(),
+            "errors": corpus.errors}
+
+
+def _entries(cache_dir: Path) -> set[str]:
+    return {p.name for p in cache_dir.rglob("*.json.gz")}
+
+
+def _assert_same(a: dict, b: dict) -> None:
+    for name in a:
+        pd.testing.assert_frame_equal(a[name].reset_index(drop=True), b[name].reset_index(drop=True), obj=name)
+
+
+def test_cache_recomputes_exactly_the_changed_file(tmp_path, shared):
+    folder = _corpus_folder(tmp_path, shared)
+    cache_dir = tmp_path / "cache"
+    cold = govtext.read_corpus(folder, cache=cache_dir, progress=False)
+    first = _entries(cache_dir)
+    assert len(first) == 4
+    warm = govtext.read_corpus(folder, cache=cache_dir, progress=False)
+    assert _entries(cache_dir) == first  # nothing recomputed
+    _assert_same(_frames(cold), _frames(warm))
+
+    target = folder / "202302_80629.txt"
+    target.write_text(target.read_text(encoding="utf-8").replace("主动公开政府信息14571条", "主动公开政府信息14572条"),
+                      encoding="utf-8")
+    rerun = govtext.read_corpus(folder, cache=cache_dir, progress=False)
+    assert len(_entries(cache_dir) - first) == 1  # exactly one document recomputed
+    fresh = govtext.read_corpus(folder, progress=False)
+    _assert_same(_frames(rerun), _frames(fresh))
+    assert "14572条" in rerun.text("202302_80629")
+
+
+def test_cache_is_invalidated_by_a_changed_lexicon(tmp_path, shared, monkeypatch):
+    folder = _corpus_folder(tmp_path, shared)
+    cache_dir = tmp_path / "cache"
+    govtext.read_corpus(folder, cache=cache_dir, progress=False)
+    first = _entries(cache_dir)
+    from govtext import resources
+
+    changed = dict(resources.resource_hashes(), **{"domain_dict.txt": "0" * 64})
+    monkeypatch.setattr(resources, "resource_hashes", lambda: changed)
+    cache_mod._environment_hash.cache_clear()
+    try:
+        govtext.read_corpus(folder, cache=cache_dir, progress=False)
+        assert len(_entries(cache_dir) - first) == 4  # every document recomputed under the new lexicon
+    finally:
+        cache_mod._environment_hash.cache_clear()
+
+
+def test_corrupt_cache_entry_is_recomputed_not_served(tmp_path, shared):
+    folder = _corpus_folder(tmp_path, shared)
+    cache_dir = tmp_path / "cache"
+    cold = govtext.read_corpus(folder, cache=cache_dir, progress=False)
+    for entry in cache_dir.rglob("*.json.gz"):
+        entry.write_bytes(b"not gzip")
+    warm = govtext.read_corpus(folder, cache=cache_dir, progress=False)
+    _assert_same(_frames(cold), _frames(warm))
+
+
+def test_two_workers_give_the_same_output(tmp_path, shared):
+    folder = _corpus_folder(tmp_path, shared)
+    _assert_same(_frames(govtext.read_corpus(folder, progress=False)),
+                 _frames(govtext.read_corpus(folder, workers=2, progress=False)))
+
+
+def test_dask_local_cluster_gives_the_same_output(tmp_path, shared):
+    distributed = pytest.importorskip("distributed")
+    folder = _corpus_folder(tmp_path, shared)
+    local = _frames(govtext.read_corpus(folder, progress=False))
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            distributed.Client(cluster):
+        on_dask = _frames(govtext.read_corpus(folder, engine="dask", progress=False))
+    _assert_same(local, on_dask)
