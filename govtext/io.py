@@ -64,7 +64,10 @@ def _decode(data: bytes) -> tuple[str, str]:
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ReadError("decode", "file contains NUL bytes: it is binary, not text (wrong extension?)")
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+        try:
+            return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+        except UnicodeDecodeError:  # a UTF-8 BOM on bytes that are not UTF-8: detect as usual
+            data = data[3:]
     for enc in ("utf-8", "gb18030"):
         try:
             return data.decode(enc), enc
@@ -134,6 +137,7 @@ def _cjk_count(s: str) -> int:
 
 _DECLARED_CHARSET = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
+_XML_INCOMPATIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _decode_html(data: bytes, meta: dict) -> str:
@@ -146,7 +150,7 @@ def _decode_html(data: bytes, meta: dict) -> str:
             text = data.decode(declared)
             meta["encoding"] = declared
             return _XML_DECL.sub("", text)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, UnicodeError):  # idna/punycode raise plain UnicodeError
             meta["encoding_declared"] = declared
     text, meta["encoding"] = _decode(data)
     return _XML_DECL.sub("", text)
@@ -156,10 +160,14 @@ def _html_to_text(data: bytes, meta: dict) -> str:
     import lxml.html
     from lxml import etree
 
-    markup = _decode_html(data, meta)
+    markup = _XML_INCOMPATIBLE.sub(" ", _decode_html(data, meta))  # lxml refuses them when editing the tree
     try:
         parser = lxml.html.HTMLParser(no_network=True, remove_comments=True, huge_tree=False)
         root = lxml.html.document_fromstring(markup, parser=parser)
+        limit = next((e.message.strip() for e in parser.error_log if e.type_name == "ERR_RESOURCE_LIMIT"), None)
+        if limit:  # libxml2 stopped early (nesting over 255 levels, a text node over 10 MB): text would be lost
+            raise ReadError("html", f"HTML is too deeply nested or too large to parse completely ({limit}): "
+                                    "save the report's text or PDF instead")
     except (etree.ParserError, ValueError) as exc:
         raise ReadError("html", f"HTML could not be parsed: {exc}") from exc
     title = root.findtext(".//title")

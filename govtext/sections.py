@@ -119,6 +119,9 @@ def find_sections(text: str) -> list[Section]:
         if ordinal <= last:
             continue
         heading = _heading_text(text, m.end())
+        nxt = _ORDINAL.search(heading)
+        if nxt:  # "一、二、总体情况": the phrase after the next ordinal belongs to that ordinal
+            heading = heading[: nxt.start()]
         section = classify_heading(heading) if len(heading) >= 2 else None
         if section is None:
             continue
@@ -126,7 +129,7 @@ def find_sections(text: str) -> list[Section]:
         last = ordinal
     sections: list[Section] = []
     first_start = found[0][0] if found else len(text)
-    if found and found[0][1] == 2 and found[0][2] == "2":
+    if found and found[0][1] == 2 and found[0][2] == "2" and first_start > 0:
         sections.append(Section("1", 0, "", 0, first_start, inferred=True))
     else:
         sections.append(Section("preamble", 0, "", 0, first_start))
