@@ -310,9 +310,9 @@ class Corpus:
         from .counts import extract_counts
 
         def compute(d: Document) -> pd.DataFrame:
-            prose = [s for s in d.sentences if s["kind"] == "text"]
-            return extract_counts(d.text, d.doc_id, spans=[(s["start"], s["end"]) for s in prose],
-                                  sent_ids=[s["sent_id"] for s in prose])
+            # every sentence: extract_counts skips table runs itself, and headings may run into prose
+            return extract_counts(d.text, d.doc_id, spans=[(s["start"], s["end"]) for s in d.sentences],
+                                  sent_ids=[s["sent_id"] for s in d.sentences])
 
         return self._stage("counts", compute)
 

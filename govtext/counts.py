@@ -14,7 +14,8 @@ Columns of the table :func:`extract_counts` returns (also in
 ``resources/codebook_counts.tsv``):
 
 - ``doc_id``, ``sent_id``: the document, and the id of the sentence span the count
-  lies in (``None`` when no spans are given), ``section``: statutory section id.
+  lies in (``None`` when no spans are given); ``section``: statutory section id
+  (see :mod:`govtext.sections`).
 - ``start``, ``end``, ``raw``: ``text[start:end] == raw`` always. ``raw`` is the
   number with its scale, 余/多, measure word and a trailing 以上/左右; a qualifier
   written before the number (约, 近, 超过 …) is not in ``raw``.
@@ -35,10 +36,12 @@ Columns of the table :func:`extract_counts` returns (also in
   and any ``N个百分点``, unit 百分点);
   ``duration`` (天, 小时, 个工作日 …).
 - ``direction``: for a change, ``+`` (增长, 增加 …) or ``-`` (下降, 减少 …); else ``""``.
-- ``role``: ``total`` for a count followed by 其中 (or ``在…的N条…中，``) and parts of
-  it, or by a bracket ``（含…N件）``; ``part`` for those parts; ``""`` otherwise; ``part_of``: the ``start`` of the
-  total a part belongs to. Sum only rows with ``role != "part"`` to avoid counting a
-  thing twice.
+- ``role``: ``total`` for a count followed by 其中 (or ``在…的N条…中，``) and parts
+  of it, or by a bracket ``（含…N件）``; ``part`` for those parts (a part may have parts
+  of its own); ``""`` otherwise. ``part_of``: the ``start`` of the total a part
+  belongs to. Sum only rows with ``role != "part"`` to avoid counting a thing twice.
+- ``qualifier`` also reads 约/近/超过 written before the number; the tolerance the
+  checks give each qualifier is in :func:`_interval`.
 - ``metric_raw``: the words naming what is counted: the noun after the measure
   word when there is one (``25家成员单位`` → 成员单位), else the clause before the
   number, trimmed of connectives, time phrases and 达/为/共 (``其中政府网站公开6349条``
@@ -80,6 +83,7 @@ __all__ = [
     "parse_number",
     "check_narrative",
     "check_narrative_vs_tables",
+    "TABLE_COMPARISONS",
     "table_spans",
 ]
 
@@ -309,6 +313,7 @@ _OPEN_QUOTE_RX = re.compile("[" + "".join(_OPEN_QUOTES) + "]")
 _SENT_END_RX = re.compile("[" + _SENT_END + "]")
 _CJK_RX = re.compile(f"[{_CJK}]")
 _MAX_QUOTE = 40
+_MAX_SENT = 1000  # longest stretch treated as one sentence
 _INCLUDED = re.compile(r"^（(?:[^（）。；]*[，,])?(?:含|包括|其中)[^（），。；、]{0,24}$")
 _YEAR_IN_CLAUSE = re.compile(r"(?:19|20)\d\d年(?!\d)")
 
@@ -395,7 +400,19 @@ class _Sentences:
 
     def __init__(self, text: str):
         self.n = len(text)
-        self.ends = [m.start() for m in _SENT_END_RX.finditer(text)]
+        ends = [m.start() for m in _SENT_END_RX.finditer(text)] + [len(text)]
+        # a run of text without sentence punctuation is cut into pieces of about _MAX_SENT
+        # characters (at a ； or ， where there is one) so that no step is quadratic
+        out, prev = [], -1
+        for e in ends:
+            while e - prev > _MAX_SENT:
+                cut = max(text.rfind("；", prev + 1, prev + _MAX_SENT), text.rfind("，", prev + 1, prev + _MAX_SENT))
+                cut = cut if cut > prev + _MAX_SENT // 2 else prev + _MAX_SENT
+                out.append(cut)
+                prev = cut
+            out.append(e)
+            prev = e
+        self.ends = [e for e in out if e < len(text)]
 
     def bounds(self, pos: int, lo: int = 0, hi: int | None = None) -> tuple[int, int]:
         i = bisect_left(self.ends, pos)
@@ -442,7 +459,7 @@ def _clean_pre(pre: str, v: _Vocab, pct: bool) -> str:
     )
     pre = _strip_trail(pre, v, extra)
     # a year inside the clause starts it (a heading glued to its text: …的数量2016年全区主动公开…)
-    years = list(_YEAR_IN_CLAUSE.finditer(pre))
+    years = [m for m in _YEAR_IN_CLAUSE.finditer(pre) if _strip_lead(pre[m.start():], v)]
     if years and years[-1].start() > 0:
         pre = pre[years[-1].start():]
     # an enumeration "A、B、C等X": keep X, the head
@@ -552,6 +569,8 @@ def _scan(text: str, lo: int, hi: int, v: _Vocab, skip, quoted):
             if value is None:
                 continue
             low = high = None
+        if re.match(r"\d{14}", numtxt) or (value is not None and not math.isfinite(value)):
+            continue  # ID-like digit strings are not counts
         nxt = text[b] if b < len(text) else ""
         if unit and nxt and nxt in v.unit_not_followed.get(unit, ""):
             continue
@@ -614,6 +633,9 @@ def extract_counts(text: str, doc_id: str = "", spans: list[tuple[int, int]] | N
 
     ``spans`` restricts the search to these ``(start, end)`` sentence spans of
     ``text``; each row gets the matching entry of ``sent_ids`` (or the span's index).
+    Tables are found here whatever the spans are, so spans of every kind can be
+    passed; passing only sentences a splitter called ``text`` loses the prose it
+    mistook for a table or heading. A count in two overlapping spans is reported once.
     Columns: :data:`COUNT_COLUMNS`, described in the module docstring and in
     ``resources/codebook_counts.tsv``.
 
@@ -732,6 +754,8 @@ def extract_counts(text: str, doc_id: str = "", spans: list[tuple[int, int]] | N
                 last_count = row
             prev_end = c["end"]
     rows.sort(key=lambda r: r["start"])
+    seen: set[int] = set()
+    rows = [r for r in rows if not (r["start"] in seen or seen.add(r["start"]))]
     for r in rows:
         r["role"], r["part_of"] = "", None
     # （含上年结转189件） right after a count is a part of it
@@ -977,7 +1001,7 @@ def check_narrative(counts: pd.DataFrame, text: str) -> pd.DataFrame:
     """
     out: list[dict] = []
     if counts is None or counts.empty or not isinstance(text, str):
-        return pd.DataFrame(out, columns=CHECK_COLUMNS).astype({"ok": "boolean"})
+        return _checks_frame(out)
     df = counts.sort_values("start", kind="stable").reset_index(drop=True)
     doc_id = df["doc_id"].iloc[0] if "doc_id" in df else ""
     all_spans = _merge([(int(a), int(b)) for a, b in zip(df["start"], df["end"])])
@@ -1045,25 +1069,36 @@ def check_narrative(counts: pd.DataFrame, text: str) -> pd.DataFrame:
         out.append(_check_row(doc_id, "rate", float(r["value"]), round(obs, 2),
                               _pct_ok(float(r["value"]), obs, r["raw"]),
                               f"{num['raw']} / {den['raw']} = {obs:.2f}% vs stated {r['raw']}", [r, num, den]))
-    res = pd.DataFrame(out, columns=CHECK_COLUMNS)
-    res["ok"] = res["ok"].astype("boolean")
-    res["expected"] = res["expected"].astype("float64")
-    res["observed"] = res["observed"].astype("float64")
-    return res
+    return _checks_frame(out)
 
 
-def check_narrative_vs_tables(counts: pd.DataFrame, cells: pd.DataFrame, *, table: str = "t3",
-                              received_row: str = "received", carried_row: str = "carried_over",
+# metric, table, rows whose `total` cells add up to the table's figure, check name, what it is
+TABLE_COMPARISONS: tuple[tuple[str, str, tuple[str, ...], str, str], ...] = (
+    ("依申请公开数量", "t3", ("received",), "narrative_vs_t3_received", "表三 一、本年新收 总计"),
+    ("依申请公开办结数", "t3", ("handled_total",), "narrative_vs_t3_handled", "表三 （七）总计"),
+    ("行政复议数量", "t4", ("review",), "narrative_vs_t4_review", "表四 行政复议 总计"),
+    ("行政诉讼数量", "t4", ("litigation_direct", "litigation_after_review"), "narrative_vs_t4_litigation",
+     "表四 行政诉讼 总计 (未经复议直接起诉 + 复议后起诉)"),
+)
+
+
+def check_narrative_vs_tables(counts: pd.DataFrame, cells: pd.DataFrame, *,
+                              comparisons=TABLE_COMPARISONS, carried_row: str = "carried_over",
                               total_column: str = "total") -> pd.DataFrame:
-    """Compare the narrative number of applications received (metric 依申请公开数量) with
-    table 三 一、本年新收 总计 (``cells`` from :func:`govtext.tables.parse_tables`: columns
-    doc_id, table, row, column, value …; row ``received``, column ``total``).
+    """Compare narrative counts with the statistical tables of the same report.
 
-    One row per narrative count with a table value to compare: ``expected`` is the
+    ``cells`` is the cell table of :func:`govtext.tables.parse_tables` (columns doc_id,
+    table, row, column, value …). For each entry of ``comparisons`` (metric, table,
+    rows, check name, label; default :data:`TABLE_COMPARISONS`): the narrative
+    依申请公开数量 against 表三 本年新收 总计 (row ``received``, column ``total``), 依申请公开办结数
+    against 表三 （七）总计, 行政复议数量 against 表四 行政复议 总计 and 行政诉讼数量 against the
+    two 行政诉讼 总计 added up.
+
+    One row per narrative count with a table figure to compare: ``expected`` is the
     table's figure, ``observed`` the narrative's. ``ok`` is True when they agree (as
-    intervals for 余/约 …), False otherwise; ``detail`` says when the narrative equals
-    本年新收 + 上年结转 (row ``carried_over``), a common difference of scope. Nothing
-    is reported for a report without that table cell.
+    intervals for 余/约 …), False otherwise; for applications received, ``detail``
+    says when the narrative equals 本年新收 + 上年结转 (row ``carried_over``), a common
+    difference of scope. Nothing is reported where a table cell is missing or blank.
 
     >>> counts = extract_counts("依申请公开信息数量9件。", "d")
     >>> cells = pd.DataFrame({"doc_id": ["d"], "table": ["t3"], "row": ["received"], "column": ["total"], "value": [9.0]})
@@ -1073,27 +1108,36 @@ def check_narrative_vs_tables(counts: pd.DataFrame, cells: pd.DataFrame, *, tabl
     out: list[dict] = []
     need = {"doc_id", "table", "row", "column", "value"}
     if counts is None or counts.empty or cells is None or cells.empty or not need <= set(cells.columns):
-        return pd.DataFrame(out, columns=CHECK_COLUMNS).astype({"ok": "boolean"})
-    sel = counts[(counts["metric"] == "依申请公开数量").fillna(False) & (counts["kind"] == "count")]
-    t = cells[cells["table"] == table]
-    for doc_id, group in sel.groupby("doc_id", sort=False):
-        tc = t[t["doc_id"] == doc_id]
-        rec = pd.to_numeric(tc[(tc["row"] == received_row) & (tc["column"] == total_column)]["value"], errors="coerce").dropna()
-        if rec.empty:
+        return _checks_frame(out)
+    totals = cells[cells["column"] == total_column].assign(value=lambda d: pd.to_numeric(d["value"], errors="coerce"))
+    lookup = {(d, t, r): v for d, t, r, v in zip(totals["doc_id"], totals["table"], totals["row"], totals["value"])
+              if pd.notna(v)}
+    sel = counts[counts["kind"] == "count"]
+    for r in sel.to_dict("records"):
+        if pd.isna(r["metric"]) or (pd.isna(r["value"]) and r["qualifier"] != "范围"):
             continue
-        table_value = float(rec.iloc[0])
-        car = pd.to_numeric(tc[(tc["row"] == carried_row) & (tc["column"] == total_column)]["value"], errors="coerce").dropna()
-        for r in group.to_dict("records"):
-            if pd.isna(r["value"]) and r["qualifier"] != "范围":
+        for metric, table, rows, name, label in comparisons:
+            if r["metric"] != metric:
                 continue
+            vals = [lookup.get((r["doc_id"], table, row)) for row in rows]
+            if any(v is None for v in vals):
+                continue
+            table_value = float(sum(vals))
             lo, hi = _interval(r)
             ok = lo <= table_value <= hi
-            detail = f"narrative {r['raw']} ({r['metric_raw']}) vs table 三 本年新收 总计 {table_value:g}"
-            if not ok and not car.empty and lo <= table_value + float(car.iloc[0]) <= hi:
-                detail += f"; the narrative equals 本年新收 + 上年结转 ({table_value:g} + {float(car.iloc[0]):g}): another scope"
-            out.append({"doc_id": doc_id, "check": f"narrative_vs_{table}_received", "expected": table_value,
+            detail = f"narrative {r['raw']} ({r['metric_raw']}) vs {label} {table_value:g}"
+            carried = lookup.get((r["doc_id"], table, carried_row))
+            if not ok and rows == ("received",) and carried is not None and lo <= table_value + carried <= hi:
+                detail += f"; the narrative equals 本年新收 + 上年结转 ({table_value:g} + {carried:g}): another scope"
+            out.append({"doc_id": r["doc_id"], "check": name, "expected": table_value,
                         "observed": float(r["value"]) if pd.notna(r["value"]) else float("nan"), "ok": ok,
                         "detail": detail, "cells": f"{int(r['start'])}:{int(r['end'])}"})
+    return _checks_frame(out)
+
+
+def _checks_frame(out: list[dict]) -> pd.DataFrame:
     res = pd.DataFrame(out, columns=CHECK_COLUMNS)
     res["ok"] = res["ok"].astype("boolean")
+    res["expected"] = res["expected"].astype("float64")
+    res["observed"] = res["observed"].astype("float64")
     return res

@@ -164,6 +164,7 @@ _SUB_MARK = re.compile(r"(?<!第)（\s*([一二三四五六七八九十]{1,2})\s
 # Row labels of the statistical tables: （一）予以公开 … are not subsections.
 _TABLE_LABEL = re.compile(r"^(?:予以公开|部分公开|不予公开|无法提供|不予处理|其他处理|总计|不予|无|其)")
 _SUB_STOP = re.compile(r"[。；;：:\s\t]")
+_SUB_TAIL = re.compile(r"方面|情况|数量|类别|形式|问题|措施|内容|行为|机制|建设|管理|保障")
 
 
 def find_subsections(text: str, section: Section) -> list[Subsection]:
@@ -184,9 +185,12 @@ def find_subsections(text: str, section: Section) -> list[Subsection]:
             continue
         stop = _SUB_STOP.search(rest)
         heading = rest[: stop.start()] if stop else rest
-        aspect = heading.find("方面")
-        if len(heading) > 12 and aspect >= 2:  # "（一）组织机构方面我区成立了…": a run-in heading
-            heading = heading[: aspect + 2]
+        if len(heading) > 12:  # a run-in heading: "（一）组织机构方面我区成立了…", "（一）主动公开政府信息的数量各乡镇…"
+            tail = _SUB_TAIL.search(heading, 2)
+            if tail and (tail.group(0) == "方面" or len(heading) > 20):
+                heading = heading[: tail.end()]
+            elif len(heading) > 20:
+                heading = ""  # where the heading ends cannot be told: keep the number, not a guess
         subs.append((m.start(), number, heading))
         expect += 1
     return [

@@ -66,6 +66,8 @@ def enumeration(text: str) -> tuple[str, int | None]:
 def _is_table(piece: str) -> bool:
     if "\t" in piece:
         return True
+    if piece.rstrip().endswith(("。", "；", "！", "？")):  # prose ends like prose
+        return False
     digits = sum(ch.isdigit() for ch in piece)
     # flattened statistical tables: long digit runs and almost no punctuation
     return digits >= 8 and digits > 0.25 * len(piece) and "，" not in piece and bool(_TABLE_HINT.search(piece))

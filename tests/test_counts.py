@@ -325,6 +325,25 @@ def test_pingtan_narrative_vs_table_scope():
     assert "上年结转" in res["detail"]
 
 
+def test_pingtan_2025_narrative_vs_tables_three_and_four():
+    t = corpus_text("pingtan/202603_105587.txt")
+    df = extract_counts(t, "d")
+    # 表三 received 154, （七）总计 148; 表四 复议 总计 36, 诉讼 总计 3 (直接起诉) + 6 (复议后起诉)
+    cells = pd.DataFrame({
+        "doc_id": ["d"] * 5, "table": ["t3", "t3", "t4", "t4", "t4"],
+        "row": ["received", "handled_total", "review", "litigation_direct", "litigation_after_review"],
+        "column": ["total"] * 5, "value": [154.0, 148.0, 36.0, 3.0, 6.0],
+    })
+    res = check_narrative_vs_tables(df, cells)
+    assert dict(zip(res["check"], zip(res["expected"], res["observed"]))) == {
+        "narrative_vs_t3_received": (154, 154), "narrative_vs_t3_handled": (148, 148),
+        "narrative_vs_t4_review": (36, 36), "narrative_vs_t4_litigation": (9, 9)}
+    assert res["ok"].all()
+    # a blank litigation cell: that comparison is not made
+    cells.loc[3, "value"] = None
+    assert "narrative_vs_t4_litigation" not in set(check_narrative_vs_tables(df, cells)["check"])
+
+
 @pytest.mark.parametrize("name, raw, value, unit, qualifier, metric", [
     ("pingtan/202603_105587.txt", "7700余条", 7700, "条", "余", "政府网站公开信息数"),
     ("pingtan/202603_105587.txt", "154件", 154, "件", "", "依申请公开数量"),
