@@ -33,6 +33,19 @@ and returns one row per template cell::
 
   ``reason`` explains every value that is not a plain ``exact`` read, and every NA.
 
+How a row is read:
+
+1. **By its label** (``resources/table_labels.tsv``; garbled or wrapped labels are
+   matched by their distinctive part): the tab fields after the label on its line
+   (HTML, DOCX, Markdown, tab-flattened text), or the run of numbers right after it
+   (PDF text, one-line scraped pages). Runs of concatenated digits are split into the
+   template's cells (no leading zeros; identities choose).
+2. **By order**, for table 三 only: all numbers of the table in order, cut into the
+   template's rows (PDF text that prints numbers before their labels, Markdown whose
+   label cells were lost). Used only when it fits the template's rows exactly and agrees
+   with every row read firmly by its label; a row whose numbers start on the line after
+   its label is kept only when this order reading confirms it.
+
 What is never done: guessing. When more than one reading survives, the cells on which
 the readings differ are ``unresolved`` with the readings listed in ``reason``.
 Identities are used to *choose between* readings of concatenated digits; a reading
@@ -76,7 +89,7 @@ T3_RESULT_ROWS = (
 T4_ROWS = ("review", "litigation_direct", "litigation_after_review")
 T4_COLUMNS = ("upheld", "corrected", "other", "pending", "total")
 
-_BUDGET = 30_000  # search steps allowed per run of concatenated digits (a whole table: ~5,000)
+_BUDGET = 20_000  # search steps allowed per run of concatenated digits (a whole table: ~5,000)
 _MAX_READINGS = 64  # readings kept before a split is called hopelessly ambiguous
 
 
@@ -364,7 +377,7 @@ def _piece_cell(tok: _Token, a: int, b: int, with_unit: bool, slot: _Slot) -> _C
     return _Cell(raw, value, "zero" if value == 0 else "number", tok.unit if raw != s else None, start, end)
 
 
-def _split_runs(tokens: list[_Token], groups: list[list[_Slot]], sums: list[int | None]
+def _split_runs(tokens: list[_Token], groups: list[list[_Slot]], sums: list[int | None], steps: int = _BUDGET
                 ) -> tuple[list[list[_Cell]], bool]:
     """All ways to cut ``tokens`` into the cells of ``groups``.
 
@@ -375,7 +388,7 @@ def _split_runs(tokens: list[_Token], groups: list[list[_Slot]], sums: list[int 
     ``complete`` is False when the search stopped early (too many readings or out of
     budget) — the caller must then treat the run as ambiguous.
     """
-    budget = _Budget()  # per run: one hopeless run must not starve the others
+    budget = _Budget(steps)  # per run: one hopeless run must not starve the others
     n_slots = sum(len(g) for g in groups)
     flat_slots = [s for g in groups for s in g]
     group_of = [gi for gi, g in enumerate(groups) for _ in g]
@@ -498,7 +511,7 @@ class _RowRead:
     reason: str | None = None
     found: bool = False
     span: tuple[int, int] | None = None  # the printed run, for unresolved cells
-    method: str = ""  # tab | run | sequence
+    method: str = ""  # tab | run | run_next_line | sequence
 
 
 def _describe(readings: list[list[_Cell]], limit: int = 4) -> str:
@@ -538,7 +551,7 @@ def _resolve_runs(tokens: list[_Token], slots: list[_Slot], groups: list[int], v
     has_identity = any(p is not None for p in validator_parts)
     if len(readings) == 1:
         if has_identity:
-            plain, done = _split_runs(tokens, group_slots, [None] * len(group_slots))
+            plain, done = _split_runs(tokens, group_slots, [None] * len(group_slots), 2_000)
             if done and len(plain) == 1:
                 return readings, "split", "concatenated digits: the only split without leading zeros"
             return readings, "arithmetic", "concatenated digits: the only split with 总计 = sum of the parts"
@@ -612,7 +625,7 @@ _T2_HEADER = re.compile(r"信息内容|本年制发件数|本年新制作数量|
 _T3_START = re.compile(r"本列数据的勾稽关系|申请人情况|本年新收\S{0,20}申请数量")
 _T4_START = re.compile(r"行政复议")
 _T4_HEADER = re.compile(r"结果\s*维持|维\s*持|结果\s*纠正|纠\s*正|尚未\s*审结|审\s*结|总\s*计|起诉|行政诉讼|行政复议")
-_SECTION_HEAD = re.compile(r"(?:^|[\s。；])([四五六七])\s*[、.．]\s*(?!结转)(?=\S)")
+_SECTION_HEAD = re.compile(r"(?:^|[\s。；\d])([三四五六七])\s*[、.．]\s*(?!结转)(?=\S)")
 
 
 def _next_section(text: str, pos: int, ordinals: str) -> int:
@@ -910,7 +923,8 @@ def _parse_t3(text: str, region: tuple[int, int], regime: str | None) -> list[_R
     def agrees(s: dict, r: str) -> bool:
         return any(all(a.same_reading(b) for a, b in zip(s[r], cand)) for cand in reads[r].readings)
 
-    seq = _sequence_reading(text, region, rows, labels)
+    needed = weak or any(not reads[r].readings for r in row_keys)
+    seq = _sequence_reading(text, region, rows, labels) if needed else []
     if seq:
         seq = [s for s in seq if all(agrees(s, r) for r in firm)]
         if not seq:
@@ -1094,9 +1108,7 @@ def _parse_t4(text: str, region: tuple[int, int]) -> tuple[_RowRead, bool]:
 def _consensus(rr: _RowRead) -> list[_Cell]:
     """One cell per column: the reading shared by all candidates, else unresolved."""
     n = len(rr.columns)
-    span_raw = None
-    if rr.span is not None:
-        span_raw = rr.span
+    span_raw = rr.span
     if not rr.readings:
         if not rr.found:
             return [_Cell(None, None, "missing", reason=rr.reason or "row not found in the report") for _ in range(n)]
@@ -1108,13 +1120,9 @@ def _consensus(rr: _RowRead) -> list[_Cell]:
         cells = [r[i] for r in rr.readings]
         if all(c.same_reading(cells[0]) for c in cells[1:]):
             c = cells[0]
-            reason = c.reason
-            if rr.reason and (rr.confidence != "exact" or len(rr.readings) > 1):
-                if len(rr.readings) > 1:
-                    reason = "; ".join(x for x in (c.reason, rr.reason, "this cell is the same in every reading") if x)
-                else:
-                    reason = "; ".join(x for x in (c.reason, rr.reason) if x)
-            conf = rr.confidence if c.status in ("number", "zero", "blank", "not_applicable", "text") else None
+            same = "this cell is the same in every reading" if len(rr.readings) > 1 else None
+            reason = "; ".join(x for x in (c.reason, rr.reason, same) if x)
+            conf = rr.confidence
             out.append(replace(c, confidence=conf, reason=reason or None))
         else:
             options = sorted({c.raw if c.status != "blank" else "∅" for c in cells})
