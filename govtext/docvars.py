@@ -156,13 +156,18 @@ def classify_level(issuer: str, place: dict) -> str:
 def detect_regime(text: str, year: int | None = None) -> tuple[str | None, str]:
     """Template regime judged from the layout: ("2021" | "2019" | "pre2019" | None, basis).
 
-    >>> detect_regime("信息内容\\t本年制发件数\\t本年废止件数\\t现行有效件数")[0]
+    >>> detect_regime("第二十条第（一）项\\n信息内容\\t本年制发件数\\t本年废止件数\\t现行有效件数")[0]
     '2021'
     """
-    if re.search(r"本年制发件数|本年废止件数|现行有效件数|国办公开办函〔2021〕30号", text):
-        return "2021", "table 二 columns of the 2021 template"
-    if re.search(r"本年新制作数量|本年新公开数量|对外公开总数量|上一年项目数量|国办公开办函〔2019〕60号", text):
-        return "2019", "table 二 columns of the 2019 template"
+    from .tables import detect_regime as table_layout
+
+    layout = table_layout(text)
+    if layout:
+        return layout, "layout of the statistical tables"
+    if re.search(r"国办公开办函〔2021〕30号", text):
+        return "2021", "cites the 2021 template"
+    if re.search(r"国办公开办函〔2019〕60号", text):
+        return "2019", "cites the 2019 template"
     if re.search(r"收到和处理政府信息公开申请|收到和处理政务公开申请|本年新收政府信息公开申请", text):
         if year is not None and year >= 2021:
             return "2021", "2019+ section layout without table 二; year ≥ 2021"
