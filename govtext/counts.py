@@ -11,7 +11,7 @@ phone numbers, postcodes, hotline names (``12345政务服务热线``), e-mail ad
 URLs, and numbers inside 《》 titles or short “” quotations.
 
 Columns of the table :func:`extract_counts` returns (also in
-``resources/codebook_counts.tsv``):
+``resources/codebook.tsv``):
 
 - ``doc_id``, ``sent_id``: the document, and the id of the sentence span the count
   lies in (``None`` when no spans are given); ``section``: statutory section id
@@ -637,7 +637,7 @@ def extract_counts(text: str, doc_id: str = "", spans: list[tuple[int, int]] | N
     passed; passing only sentences a splitter called ``text`` loses the prose it
     mistook for a table or heading. A count in two overlapping spans is reported once.
     Columns: :data:`COUNT_COLUMNS`, described in the module docstring and in
-    ``resources/codebook_counts.tsv``.
+    ``resources/codebook.tsv``.
 
     >>> t = "全年县长信箱来信173件，办结169件，办结率98%；召开新闻发布会三场。"
     >>> extract_counts(t, "d1")[["raw", "value", "unit", "kind", "metric"]].values.tolist()

@@ -24,7 +24,10 @@ def test_analyze_writes_documented_outputs(tmp_path):
     bad.write_bytes(b"<html>404</html>")
     assert main(["analyze", str(SEED), str(bad), "--out", str(out), "--quiet"]) == 0
     codebook = [ln.split("\t") for ln in read_resource_lines("codebook.tsv")]
-    for name in ("documents", "sections", "subsections", "sentences", "errors"):
+    tables = sorted(p.stem for p in out.glob("*.csv") if not p.name.startswith("fig_"))
+    assert set(tables) >= {"documents", "sections", "subsections", "sentences", "errors", "tables", "counts",
+                           "checks", "rates", "pairs", "themes"}
+    for name in tables:
         df = pd.read_csv(out / f"{name}.csv", dtype=str, keep_default_na=False)
         documented = [col for file, col, _ in codebook if file == f"{name}.csv"]
         assert list(df.columns) == documented, name

@@ -251,9 +251,9 @@ def test_resources_parse():
     assert {"条", "件", "次", "人次", "家", "个", "期", "场", "篇", "元", "%"} <= set(units)
     metrics = {ln.split("\t")[0] for ln in read_resource_lines("metrics.tsv")}
     assert {"主动公开信息数", "依申请公开数量", "政务服务热线诉求", "信箱来信", "办结率", "网站访问量"} <= metrics
-    codebook = {ln.split("\t")[0] for ln in read_resource_lines("codebook_counts.tsv")[1:]}
-    assert set(COUNT_COLUMNS) <= codebook
-    assert {f"check_narrative.{c}" for c in CHECK_COLUMNS} <= codebook
+    rows = [ln.split("\t") for ln in read_resource_lines("codebook.tsv")]
+    assert set(COUNT_COLUMNS) <= {col for file, col, *_ in rows if file == "counts.csv"}
+    assert set(CHECK_COLUMNS) <= {col for file, col, *_ in rows if file == "checks.csv"}
 
 
 # ----------------------------------------------------------------------------- real reports
