@@ -58,8 +58,10 @@ def analyze(paths, out: str | Path, *, docvars=None, pattern: str | None = None,
     pairs = corpus_files(paths)
     writers = {name: TableWriter(out, name, formats) for name in (*_CHUNK_TABLES, "checks")}
     docs, errors, year_cells, theme_rows = [], [], [], []
+    chunks = range(0, max(len(pairs), 1), chunk_size)
+    corpus = None
     try:
-        for i in range(0, max(len(pairs), 1), chunk_size):
+        for i in chunks:
             corpus = corpus_from_files(pairs[i:i + chunk_size], docvars=docvars, pattern=pattern, workers=workers,
                                        engine=engine, cache=cache, max_bytes=max_bytes, progress=progress)
             docs.append(corpus.docs)
@@ -86,15 +88,20 @@ def analyze(paths, out: str | Path, *, docvars=None, pattern: str | None = None,
     write_table(all_docs, out, "documents", formats)
     errors_df = pd.concat(errors, ignore_index=True)
     write_table(errors_df, out, "errors", formats)
-    themes = pd.concat([t for t in theme_rows if t is not None], ignore_index=True) if theme_rows else None
+    themes = pd.concat(theme_rows, ignore_index=True)
+    write_table(themes, out, "themes", formats)
     figure_paths = []
-    if themes is not None and len(themes):
-        write_table(themes, out, "themes", formats)
-        if figures:
-            from .plot import write_figures
+    if figures and len(all_docs):
+        from .plot import write_figures, write_summary
 
-            figure_paths = write_figures(themes, all_docs, out)
+        # one chunk: the figures that need the texts too (keyness, reuse); else those from the measures
+        source = (corpus, out) if len(chunks) == 1 else (themes, all_docs, out)
+        figure_paths = write_figures(*source)
+        figure_paths.append(write_summary(*source, figures=figure_paths))
+    from .themes import load_dictionary
+
     info = manifest()
+    info["theme_dictionary"] = load_dictionary().manifest()
     info["inputs"] = dict(zip(all_docs["path"], all_docs["sha256"]))
     info["errors"] = len(errors_df)
     info["outputs"] = {name: w.rows for name, w in writers.items()} | {"documents": len(all_docs)}

@@ -277,6 +277,10 @@ def _docx_to_text(data: bytes, meta: dict) -> str:
         zf = zipfile.ZipFile(_io.BytesIO(data))
     except zipfile.BadZipFile as exc:
         raise ReadError("docx", "file is not a DOCX (zip) archive; if it is an old .doc, convert it to .docx") from exc
+    total = sum(info.file_size for info in zf.infolist())
+    if total > 2 * _MAX_DOCX_MEMBER:  # many members each under the limit: python-docx loads every linked part
+        raise ReadError("docx", f"DOCX expands to {total} bytes in all (limit {2 * _MAX_DOCX_MEMBER}): "
+                                "refusing a possible zip bomb")
     for info in zf.infolist():
         if info.file_size > _MAX_DOCX_MEMBER:
             raise ReadError("docx", f"DOCX member {info.filename} expands to {info.file_size} bytes "
@@ -286,6 +290,10 @@ def _docx_to_text(data: bytes, meta: dict) -> str:
     from docx.text.paragraph import Paragraph
 
     try:
+        for info in zf.infolist():  # inflate each member in bounded chunks first: declared sizes can lie
+            with zf.open(info) as member:
+                while member.read(1 << 20):
+                    pass
         document = docx.Document(_io.BytesIO(data))
     except Exception as exc:
         raise ReadError("docx", f"DOCX could not be opened ({type(exc).__name__}: {exc})") from exc

@@ -13,8 +13,10 @@ first.
 * :func:`issue_remedy_bars` — the theme mix of issue vs remedy sentences (:func:`~govtext.themes.theme_mix`);
 * :func:`keyness_bars` — the most key terms of a target and a reference group (:func:`~govtext.themes.keyness`);
 * :func:`reuse_over_time` — the share of copied sentences per report over the years (:func:`~govtext.themes.reuse`);
-* :func:`write_figures` / :func:`write_summary` — the key figures of a corpus as PNG (with the
-  numbers behind each as CSV) and a short HTML page, for the main job's output folder.
+* :func:`write_figures` / :func:`write_summary` — the key figures as PNG (``fig_<name>.png``, with the
+  numbers behind each as ``fig_<name>.csv``) and a short HTML page (``summary.html``), for the main
+  job's output folder: from a Corpus, or from :func:`govtext.themes.document_measures` gathered chunk
+  by chunk and the documents table.
 
 >>> import govtext
 >>> from govtext import themes, plot

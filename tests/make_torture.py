@@ -298,8 +298,7 @@ def make_torture_corpus(dest: Path, shared: Path | None = None) -> dict[str, str
     docx_paras = paragraphs(report_body(corpus / SOURCES["docx"]))
     put("report.docx", docx_bytes(docx_paras, [["项目", "本年新制作数量", "本年新公开数量"],
                                                ["规章", "0", "0"], ["行政规范性文件", "12", "12"]]), "ok")
-    put("gambling_spam.txt", as_lines(with_spam(paragraphs(report_body(corpus / SOURCES["spam"])), rng)),
-        "ok")
+    put("gambling_spam.txt", as_lines(with_spam(spam_report_paragraphs(corpus), rng)), "ok")
     put(SPACES_PATH, SEED.read_bytes(), "ok")
     put(DUPLICATE_PATH, SEED.read_bytes(), "duplicate")
 
@@ -308,10 +307,18 @@ def make_torture_corpus(dest: Path, shared: Path | None = None) -> dict[str, str
     return expected
 
 
+# Legitimate report text near the spam vocabulary (lottery funds are public information): never spam.
+NOT_SPAM = "本机关主动公开福利彩票公益金、体育彩票公益金使用情况2次，公开网络游戏防沉迷有关政策解读1篇。"
+
+
+def spam_report_paragraphs(corpus: Path) -> list[str]:
+    paras = paragraphs(report_body(corpus / SOURCES["spam"]))
+    return paras[:6] + [NOT_SPAM] + paras[6:]
+
+
 def spam_report_clean_text(shared: Path | None = None) -> str:
     """The spam report's text without the spam lines: what ``gambling_spam.txt`` should read as."""
-    corpus = shared_corpus_dir(shared)
-    return as_lines(paragraphs(report_body(corpus / SOURCES["spam"])))
+    return as_lines(spam_report_paragraphs(shared_corpus_dir(shared)))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ read in one run. Then:
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -24,7 +25,8 @@ import govtext
 import govtext.corpus
 from govtext.io import SUPPORTED
 from govtext.normalize import has_traditional, normalize_text
-from make_torture import (DUPLICATE_PATH, SOURCES, SPACES_PATH, SPAM_LINES, TORTURE_MAX_BYTES, as_lines,
+from conftest import SEED
+from make_torture import (DUPLICATE_PATH, NOT_SPAM, SOURCES, SPACES_PATH, SPAM_LINES, TORTURE_MAX_BYTES, as_lines,
                           make_torture_corpus, paragraphs, report_body, spam_report_clean_text, write_huge_text)
 
 ERROR_STAGES = {"read", "decode", "pdf", "html", "docx", "analyse", "timeout"}
@@ -180,7 +182,6 @@ def test_every_bad_file_has_an_error_row_with_an_actionable_reason(torture, tort
     for row in errors.itertuples():
         hints = REASON_HINTS[row.file]
         assert any(h.lower() in row.reason.lower() for h in hints), (row.file, row.reason, hints)
-        assert len(row.reason) >= 15, row.reason
 
 
 def test_every_file_is_a_document_or_an_error(torture, torture_corpus):
@@ -247,7 +248,7 @@ def _outputs(out: Path, root: Path) -> dict[str, object]:
     return found
 
 
-def test_analyze_writes_the_same_files_for_good_files_as_a_clean_run(torture, tmp_path):
+def test_analyze_writes_the_same_files_for_good_files_as_a_clean_run(torture, torture_corpus, tmp_path):
     """The main job, chunked small so that bad files shift the chunk boundaries: no output may change."""
     assert torture.analyze(torture.root, tmp_path / "torture", "--chunk-size", "7") == 0
     assert torture.analyze(torture.clean, tmp_path / "clean", "--chunk-size", "7") == 0
@@ -256,9 +257,10 @@ def test_analyze_writes_the_same_files_for_good_files_as_a_clean_run(torture, tm
     assert not list((tmp_path / "torture").rglob("*.tmp-*")), "temporary files left behind"
     errors = got.pop("errors.csv")
     assert want.pop("errors.csv").empty
-    assert sorted(errors["path"].str.replace("<root>/", "", regex=False)) == sorted(torture.bad())
+    api = torture_corpus.errors.astype(str).apply(lambda c: c.str.replace(str(torture.root), "<root>", regex=False))
+    pd.testing.assert_frame_equal(errors[list(api.columns)], api, obj="errors.csv vs corpus.errors")
     manifest_got, manifest_want = got.pop("manifest.json"), want.pop("manifest.json")
-    assert manifest_got.pop("errors") == len(torture.bad()) and manifest_want.pop("errors") == 0
+    assert manifest_got.pop("errors") == len(errors) and manifest_want.pop("errors") == 0
     manifest_got["outputs"].pop("errors", None), manifest_want["outputs"].pop("errors", None)
     assert manifest_got == manifest_want
     for name, value in want.items():
@@ -317,9 +319,23 @@ def test_duplicates_are_flagged_and_counted_once(torture, torture_corpus):
         assert original in ids and copy not in ids, f"{name}: the duplicate is counted twice"
 
 
-def test_a_file_that_disappears_after_listing_is_a_read_error(tmp_path, monkeypatch, seed_corpus):
-    from conftest import SEED
+def test_analyze_counts_a_duplicate_once_even_in_another_chunk(tmp_path):
+    from govtext.cli import main
 
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a_report.txt").write_bytes(SEED.read_bytes())
+    (folder / "b_copy.txt").write_bytes(SEED.read_bytes())
+    assert main(["analyze", str(folder), "--out", str(tmp_path / "out"), "--chunk-size", "1", "--quiet",
+                 "--no-figures", "--no-cache"]) == 0
+    docs = pd.read_csv(tmp_path / "out" / "documents.csv", dtype=str, keep_default_na=False)
+    assert docs.set_index("doc_id")["duplicate_of"].to_dict() == {"a_report": "", "b_copy": "a_report"}
+    for name in ("sections", "sentences"):
+        ids = set(pd.read_csv(tmp_path / "out" / f"{name}.csv", dtype=str)["doc_id"])
+        assert ids == {"a_report"}, f"{name}.csv counts the duplicate"
+
+
+def test_a_file_that_disappears_after_listing_is_a_read_error(tmp_path, monkeypatch):
     (tmp_path / "stays.txt").write_bytes(SEED.read_bytes())
     gone = tmp_path / "gone.txt"
     gone.write_text("一、总体情况\n本机关全年主动公开政府信息。\n", encoding="utf-8")
@@ -336,6 +352,19 @@ def test_a_file_that_disappears_after_listing_is_a_read_error(tmp_path, monkeypa
     assert corpus.errors[["path", "stage"]].values.tolist() == [[str(gone), "read"]]
 
 
+def test_a_utf8_report_with_one_corrupt_byte_is_read_not_lost():
+    """A damaged download: one byte of a UTF-8 report overwritten. The report is still there, bar one character."""
+    from govtext.io import read_bytes
+
+    data = bytearray(SEED.read_bytes())
+    pos = data.index("政府信息公开".encode("utf-8")) + 1  # inside a multi-byte character
+    data[pos] = 0xFF
+    clean = read_bytes(SEED.read_bytes(), "seed.txt").text
+    doc = read_bytes(bytes(data), "damaged.txt")
+    assert re.sub("\ufffd+", "?", doc.text) == clean.replace("政府信息公开", "?府信息公开", 1)
+    assert doc.meta["encoding"].startswith("utf-8")
+
+
 @pytest.mark.xfail(strict=True, reason="issue #7: gambling spam lines are not filtered yet (proposed: a "
                                        "resources/spam_patterns.txt lexicon; matching lines dropped at "
                                        "normalisation and counted in docs.spam_lines)")
@@ -346,13 +375,43 @@ def test_injected_spam_lines_are_removed_and_counted(torture, torture_corpus, sh
         for word in line.split()[:2]:
             assert word not in text, word
     assert text == normalize_text(spam_report_clean_text(shared))  # nothing else removed
-    assert "福利彩票公益金" in text  # a government lottery fund is not spam
+    assert NOT_SPAM in text  # lottery funds and gaming rules in a report are not spam
     injected = sum(ln in SPAM_LINES for ln in (torture.root / "torture" / "gambling_spam.txt")
                    .read_text(encoding="utf-8").splitlines())
     docs = torture_corpus.docs.set_index("doc_id")
     assert docs.loc[doc_id, "spam_lines"] == injected > 0
     assert (docs.drop(index=doc_id)["spam_lines"] == 0).all(), "real reports flagged as spam"
     assert not torture_corpus.sentences()["text"].str.contains("彩金|娱乐城|时时彩").any()
+
+
+CORPUS_TABLES = ("sections", "subsections", "sentences", "tagged", "tables", "counts", "rates", "pairs",
+                 "checks_within", "checks", "tokens")
+
+
+def test_a_folder_of_bad_files_only_gives_empty_tables_and_error_rows(tmp_path, shared, seed_corpus):
+    """A batch where every file is bad (all scans, say) is not a crash: empty tables with their columns."""
+    from govtext.cli import main
+
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "scan.pdf").write_bytes((shared / "corpus" / "bad" / "garbled_1.pdf").read_bytes())
+    corpus = govtext.read_corpus(folder, progress=False)
+    assert len(corpus) == 0 and sorted(corpus.errors["stage"]) == ["pdf", "read"]
+    failures = {}
+    for name in CORPUS_TABLES:
+        try:
+            df = getattr(corpus, name)()
+        except Exception as exc:  # noqa: BLE001 - collected and reported together
+            failures[name] = f"{type(exc).__name__}: {exc}"
+            continue
+        if not df.empty or list(df.columns) != list(getattr(seed_corpus, name)().columns):
+            failures[name] = f"columns {list(df.columns)}"
+    assert not failures, f"Corpus tables on a corpus with no documents: {failures}"
+    assert main(["analyze", str(folder), "--out", str(tmp_path / "out"), "--quiet", "--no-figures"]) == 0
+    assert len(pd.read_csv(tmp_path / "out" / "errors.csv")) == 2
+    for csv in (tmp_path / "out").glob("*.csv"):
+        assert csv.read_text(encoding="utf-8").strip(), f"{csv.name} has no header"
 
 
 # --------------------------------------------------------------------------- limits
@@ -368,10 +427,11 @@ def test_size_limit_is_configurable_and_fails_fast(tmp_path):
     [row] = corpus.errors.to_dict("records")
     assert row["stage"] == "read" and "max_bytes" in row["reason"] and str(1024 * 1024) in row["reason"]
     assert len(govtext.read_corpus(big.parent, max_bytes=4 * 1024 * 1024, progress=False)) == 1
+    (big.parent / "seed.txt").write_bytes(SEED.read_bytes())
     assert main(["analyze", str(big.parent), "--out", str(tmp_path / "out"), "--max-mb", "1", "--quiet",
                  "--no-figures"]) == 0
     errors = pd.read_csv(tmp_path / "out" / "errors.csv", dtype=str)
-    assert errors["stage"].tolist() == ["read"]
+    assert errors["stage"].tolist() == ["read"] and errors["path"].tolist() == [str(big)]
 
 
 def test_the_20mb_file_is_refused_without_reading_it(torture, monkeypatch):
@@ -381,15 +441,13 @@ def test_the_20mb_file_is_refused_without_reading_it(torture, monkeypatch):
     monkeypatch.setattr(Path, "read_bytes", lambda self: opened.append(self) or real(self))
     start = time.monotonic()
     corpus = govtext.read_corpus(huge, max_bytes=TORTURE_MAX_BYTES, progress=False)
-    assert time.monotonic() - start < 1
+    assert time.monotonic() - start < 2
     assert corpus.errors["stage"].tolist() == ["read"] and huge not in opened
 
 
 def test_time_limit_per_file_is_configurable(tmp_path, monkeypatch):
     """A file whose analysis hangs is an error row ("timeout") after max_seconds; the others go on."""
     import inspect
-
-    from conftest import SEED
 
     assert "max_seconds" in inspect.signature(govtext.read_corpus).parameters, \
         "read_corpus has no per-file time limit (issue #7: size and time limits per file, configurable)"
