@@ -27,7 +27,7 @@ True
 from __future__ import annotations
 
 import re
-import statistics
+from collections import Counter
 from functools import lru_cache
 
 __all__ = ["normalize_text", "to_simplified", "has_traditional"]
@@ -93,12 +93,21 @@ def to_simplified(text: str) -> str:
 
 
 def _typical_width(lines: list[str]) -> float:
-    """The width of a full line in a layout that wraps text at a fixed width."""
-    lengths = sorted(len(s) for s in lines if len(s) >= 8 and "\t" not in s)
-    if len(lengths) < 5:
+    """The width of a full line when the text is wrapped at a fixed width, else infinity.
+
+    A wrapped layout (PDF text, converted Markdown) has many lines of (nearly) one length that
+    end mid-sentence; once they are rejoined that cluster is gone, which keeps normalisation
+    idempotent. A page is at least 20 characters wide, so a run of equal headings is no layout.
+    """
+    counts = Counter(len(s) for s in lines
+                     if len(s) >= 8 and "\t" not in s and s.rstrip()[-1] not in _SENTENCE_END)
+    total = sum(counts.values())
+    if total < 5:
         return float("inf")
-    # Full lines dominate a wrapped layout; the upper quartile is a full line.
-    return float(lengths[int(len(lengths) * 0.75)])
+    best_len, best = max(((n, counts[n] + counts[n - 1]) for n in counts), key=lambda x: (x[1], x[0]))
+    if best_len < 20 or best < max(5, 0.2 * total):
+        return float("inf")
+    return float(best_len)
 
 
 def _should_join(prev: str, nxt: str, width: float) -> bool:
@@ -112,6 +121,8 @@ def _should_join(prev: str, nxt: str, width: float) -> bool:
         return False
     if prev[-1] in "，、（“《":
         return True
+    if width != float("inf") and _LINE_START_MARKER.match(prev) and len(prev) < width - 2:
+        return False  # a heading: shorter than a full line
     # A short line that ends without punctuation is a title or heading; a long
     # one was cut by the page or by the column width.
     return len(prev) >= min(60.0, 0.8 * width)

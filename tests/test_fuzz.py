@@ -309,7 +309,7 @@ def test_mutated_files_only_raise_read_error(sample):
     _check_read(data, name)
 
 
-@pytest.mark.parametrize("data, name", [
+HOSTILE = [
     (b"\xef\xbb\xbf\xff\xfe not utf-8 after a BOM", "bom.txt"),
     (b"<meta charset=punycode><p>abc.def</p>", "punycode.html"),
     (b"<meta charset=idna><p>" + b"a" * 80 + b"..</p>", "idna.html"),
@@ -324,7 +324,10 @@ def test_mutated_files_only_raise_read_error(sample):
     (b"PK\x03\x04" + b"\xff" * 60, "bad-zip.docx"),
     (b"%PDF-1.7\n" + b"\xff" * 100, "junk.pdf"),
     (b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 1 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF", "loop.pdf"),
-])
+]
+
+
+@pytest.mark.parametrize("data, name", HOSTILE, ids=[name for _, name in HOSTILE])
 def test_known_hostile_inputs_only_raise_read_error(data, name):
     """Regressions found by the fuzzers above (each once escaped as a non-ReadError)."""
     _check_read(data.encode("utf-8") if isinstance(data, str) else data, name)
