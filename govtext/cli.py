@@ -42,6 +42,7 @@ def _chunk_frames(corpus) -> dict:
 
 def analyze(paths, out: str | Path, *, docvars=None, pattern: str | None = None, workers: int = 1,
             engine: str = "local", cache: str | Path | None = None, max_bytes: int = 50 * 1024 * 1024,
+            max_seconds: float | None = 300.0,
             formats=("csv",), chunk_size: int = 500, figures: bool = True, progress: bool | None = None) -> dict:
     """The main job: read every report under ``paths`` and write all tables to ``out``.
 
@@ -59,11 +60,13 @@ def analyze(paths, out: str | Path, *, docvars=None, pattern: str | None = None,
     writers = {name: TableWriter(out, name, formats) for name in (*_CHUNK_TABLES, "checks")}
     docs, errors, year_cells, theme_rows = [], [], [], []
     chunks = range(0, max(len(pairs), 1), chunk_size)
+    seen: dict[str, str] = {}  # sha256 -> first doc_id, across chunks: duplicates are analysed once
     corpus = None
     try:
         for i in chunks:
             corpus = corpus_from_files(pairs[i:i + chunk_size], docvars=docvars, pattern=pattern, workers=workers,
-                                       engine=engine, cache=cache, max_bytes=max_bytes, progress=progress)
+                                       engine=engine, cache=cache, max_bytes=max_bytes, max_seconds=max_seconds,
+                                       progress=progress, seen_sha256=seen)
             docs.append(corpus.docs)
             errors.append(corpus.errors)
             for name, df in _chunk_frames(corpus).items():
@@ -82,9 +85,12 @@ def analyze(paths, out: str | Path, *, docvars=None, pattern: str | None = None,
         across = check_across_years(pd.concat(year_cells, ignore_index=True), all_docs)
         if across is not None and len(across):
             writers["checks"].append(across)
-    finally:
+    except BaseException:  # failed or interrupted: keep the previous complete outputs, publish nothing partial
         for w in writers.values():
-            w.close()
+            w.abort()
+        raise
+    for w in writers.values():
+        w.close()
     write_table(all_docs, out, "documents", formats)
     errors_df = pd.concat(errors, ignore_index=True)
     write_table(errors_df, out, "errors", formats)
@@ -127,7 +133,8 @@ def _analyze(args) -> int:
     try:
         info = analyze(args.paths, args.out, docvars=args.docvars, pattern=args.pattern, workers=args.workers,
                        engine=args.engine, cache=None if args.no_cache else (args.cache or Path(args.out) / ".cache"),
-                       max_bytes=int(args.max_mb * 1024 * 1024), formats=tuple(args.format.split(",")),
+                       max_bytes=int(args.max_mb * 1024 * 1024), max_seconds=args.max_seconds or None,
+                       formats=tuple(args.format.split(",")),
                        chunk_size=args.chunk_size, figures=not args.no_figures,
                        progress=False if args.quiet else None)
     except (FileNotFoundError, ValueError) as exc:
@@ -160,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     a.add_argument("--chunk-size", type=int, default=500, help="documents held in memory at once")
     a.add_argument("--no-figures", action="store_true", help="skip the PNG figures and HTML summary")
     a.add_argument("--max-mb", type=float, default=50, help="skip files larger than this, with an error row")
+    a.add_argument("--max-seconds", type=float, default=300,
+                   help="give up on a file after this many seconds, with an error row (0 = no limit)")
     a.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     try:
         args = parser.parse_args(argv)

@@ -20,6 +20,9 @@ from __future__ import annotations
 import glob as _glob
 import hashlib
 import re
+import signal
+import threading
+from contextlib import contextmanager
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -32,11 +35,12 @@ from .io import DEFAULT_MAX_BYTES, SUPPORTED, ReadError, load_bytes, read_bytes,
 from .normalize import normalize_text
 from .sections import SECTION_NAMES, Section, Subsection, find_sections, find_subsections
 from .sentences import split_sentences
+from .spam import strip_spam
 
 __all__ = ["Document", "Corpus", "read_corpus", "process_document", "list_files"]
 
 DOC_COLUMNS = ["doc_id", "path", *DOCVAR_COLUMNS[:-2], "n_chars", "sha256", "format", "sections_found",
-               "sections_missing", "duplicate_of", "title", "docvar_notes"]
+               "sections_missing", "duplicate_of", "spam_lines", "title", "docvar_notes"]
 SECTION_COLUMNS = ["doc_id", "section", "ordinal", "heading", "inferred", "start", "end"]
 SUBSECTION_COLUMNS = ["doc_id", "section", "subsection", "heading", "start", "end"]
 SENTENCE_COLUMNS = ["doc_id", "sent_id", "section", "subsection", "sub_heading", "enum", "enum_n", "kind",
@@ -77,8 +81,10 @@ def process_document(path: str, doc_id: str, max_bytes: int = DEFAULT_MAX_BYTES,
     """Run the per-document pipeline on one file. Raises :class:`~govtext.io.ReadError`."""
     raw = read_bytes(data, path) if data is not None else read_file(path, max_bytes=max_bytes)
     try:
-        text = normalize_text(raw.text)
+        clean, spam = strip_spam(raw.text)
+        text = normalize_text(clean)
         docvars = extract_docvars(text, raw.meta)
+        docvars["spam_lines"] = len(spam)
         sections = find_sections(text)
         subsections = [sub for sec in sections for sub in find_subsections(text, sec)]
         sentences = split_sentences(text, sections, subsections)
@@ -116,8 +122,44 @@ def list_files(source: str | Path | Iterable[str | Path]) -> list[tuple[str, str
     return out
 
 
+DEFAULT_MAX_SECONDS = 300.0
+
+
+class _Timeout(BaseException):
+    """Raised by the alarm; a BaseException so that no ``except Exception`` in a reader swallows it."""
+
+
+@contextmanager
+def _time_limit(seconds: float | None):
+    """Interrupt the block after ``seconds`` (SIGALRM; in the main thread of a process, where _work runs)."""
+    if not seconds or not hasattr(signal, "SIGALRM") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def alarm(signum, frame):
+        raise _Timeout
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def _work(args):
-    path, doc_id, max_bytes, cache_dir = args
+    path, doc_id, max_bytes, cache_dir, max_seconds = args
+    try:
+        with _time_limit(max_seconds):
+            return _work_on(path, doc_id, max_bytes, cache_dir)
+    except _Timeout:
+        return {"path": path, "stage": "timeout",
+                "reason": f"processing took longer than {max_seconds:g} s (max_seconds): the file is probably "
+                          "malformed; check it, or raise max_seconds (--max-seconds) if it is a very long report"}
+
+
+def _work_on(path, doc_id, max_bytes, cache_dir):
     try:
         if cache_dir is None:
             return process_document(path, doc_id, max_bytes)
@@ -180,11 +222,20 @@ class Corpus:
     """
 
     def __init__(self, documents: list[Document], errors: list[dict], docvars=None, pattern: str | None = None,
-                 cache_dir: str | Path | None = None):
+                 cache_dir: str | Path | None = None, keep_duplicates: bool = False,
+                 seen_sha256: dict[str, str] | None = None):
         self._documents = {d.doc_id: d for d in documents}
         self.cache_dir = cache_dir
         self.errors = pd.DataFrame(errors, columns=ERROR_COLUMNS)
         self.docs = _apply_overrides(self._build_docs(documents), docvars, pattern)
+        if seen_sha256 is not None:  # files read in earlier chunks of the same job
+            earlier = self.docs["sha256"].map(seen_sha256)
+            self.docs["duplicate_of"] = earlier.where(earlier.notna(), self.docs["duplicate_of"])
+            for sha, doc_id in zip(self.docs["sha256"], self.docs["doc_id"]):
+                seen_sha256.setdefault(sha, doc_id)
+        # a duplicate (same bytes as an earlier file) is in docs, flagged, but analysed once unless asked
+        skip = set() if keep_duplicates else set(self.docs.loc[self.docs["duplicate_of"].notna(), "doc_id"])
+        self._analysed = {k: d for k, d in self._documents.items() if k not in skip}
         self._cache: dict[str, pd.DataFrame] = {}
 
     @staticmethod
@@ -197,6 +248,7 @@ class Corpus:
                 "n_chars": len(d.text), "sha256": d.sha256, "format": d.format,
                 "sections_found": ",".join(found),
                 "sections_missing": ",".join(s for s in SECTION_NAMES if s not in found),
+                "spam_lines": d.docvars.get("spam_lines", 0),
             })
         docs = pd.DataFrame(rows, columns=DOC_COLUMNS)
         docs["year"] = docs["year"].astype("Int64")
@@ -227,7 +279,7 @@ class Corpus:
 
     def _frame(self, name: str, columns: list[str], rows_of) -> pd.DataFrame:
         if name not in self._cache:
-            rows = [dict(doc_id=d.doc_id, **row) for d in self._documents.values() for row in rows_of(d)]
+            rows = [dict(doc_id=d.doc_id, **row) for d in self._analysed.values() for row in rows_of(d)]
             self._cache[name] = pd.DataFrame(rows, columns=columns)
         return self._cache[name]
 
@@ -288,9 +340,9 @@ class Corpus:
                 return pd.DataFrame(columns=["sent_id", "label", "score", "cues"])
             return tag_sentences(sents, tagger=tagger)[["sent_id", "label", "score", "cues"]]
 
-        tags = self._stage("tags", compute, tagger=tagger)
+        tags = self._stage("tags", compute, columns=["sent_id", "label", "score", "cues"], tagger=tagger)
         base = self._frame("sentences", SENTENCE_COLUMNS, lambda d: d.sentences)
-        tags = tags.assign(doc_id=self._stage_doc_ids("tags", tagger=tagger))
+        tags = tags.assign(doc_id=pd.Series(self._stage_doc_ids("tags", tagger=tagger), index=tags.index, dtype=object))
         return base.merge(tags, on=["doc_id", "sent_id"], how="left")
 
     def pairs(self, tagger: str = "default") -> pd.DataFrame:
@@ -303,7 +355,9 @@ class Corpus:
         """One row per cell of the standard tables 二/三/四 (see :mod:`govtext.tables`)."""
         from .tables import parse_tables
 
-        return self._stage("tables", lambda d: parse_tables(d.text, d.doc_id, d.docvars.get("regime")))
+        from .tables import COLUMNS
+
+        return self._stage("tables", lambda d: parse_tables(d.text, d.doc_id, d.docvars.get("regime")), columns=COLUMNS)
 
     def counts(self) -> pd.DataFrame:
         """Every quantity stated in the prose, with its metric (see :mod:`govtext.counts`)."""
@@ -314,7 +368,9 @@ class Corpus:
             return extract_counts(d.text, d.doc_id, spans=[(s["start"], s["end"]) for s in d.sentences],
                                   sent_ids=[s["sent_id"] for s in d.sentences])
 
-        return self._stage("counts", compute)
+        from .counts import COUNT_COLUMNS
+
+        return self._stage("counts", compute, columns=COUNT_COLUMNS)
 
     def checks(self) -> pd.DataFrame:
         """Arithmetic checks: table identities, narrative sums and rates, narrative vs table, across years."""
@@ -332,7 +388,9 @@ class Corpus:
         for doc_id, group in counts.groupby("doc_id", sort=False):
             parts.append(check_narrative(group, self.text(doc_id)))
         parts.append(check_narrative_vs_tables(counts, tables))
-        return _concat(parts)
+        out = _concat(parts)  # in document order, so that a chunk's rows do not depend on its neighbours
+        order = {doc_id: i for i, doc_id in enumerate(self.doc_ids)}
+        return out.sort_values("doc_id", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
 
     def rates(self) -> pd.DataFrame:
         """Derived rates (公开率, 不予公开率, 复议纠错率 …) with formulas (see :func:`govtext.checks.rates`)."""
@@ -342,7 +400,7 @@ class Corpus:
 
     def _stage_doc_ids(self, name: str, **settings) -> list[str]:
         key = f"stage:{name}:{sorted(settings.items())}"
-        return [d.doc_id for d in self._documents.values() for _ in d.stages[key]["records"]]
+        return [d.doc_id for d in self._analysed.values() for _ in d.stages[key]["records"]]
 
     def tokens(self, tokenizer=None) -> pd.DataFrame:
         """One row per token of each text sentence: ``doc_id, sent_id, token, start, end``.
@@ -359,9 +417,10 @@ class Corpus:
                     for token, a, b in tok.tokenize(s["text"], s["start"]) if token.strip()]
             return pd.DataFrame(rows, columns=["doc_id", "sent_id", "token", "start", "end"])
 
-        return self._stage("tokens", compute, dictionary=tok.dictionary_hash)
+        return self._stage("tokens", compute, columns=["doc_id", "sent_id", "token", "start", "end"],
+                           dictionary=tok.dictionary_hash)
 
-    def _stage(self, name: str, compute, **settings) -> pd.DataFrame:
+    def _stage(self, name: str, compute, columns: list[str] | None = None, **settings) -> pd.DataFrame:
         """Concatenate a per-document stage, computing each document once (and caching it on disk)."""
         key = f"stage:{name}:{sorted(settings.items())}"
         if key in self._cache:
@@ -371,8 +430,8 @@ class Corpus:
             from .cache import DocumentCache
 
             cache = DocumentCache(self.cache_dir)
-        frames, columns = [], None
-        for d in self._documents.values():
+        frames = []
+        for d in self._analysed.values():
             stored = d.stages.get(key)
             if stored is None and cache is not None:
                 stored = cache.get(cache.key(d.sha256, name, doc_id=d.doc_id, **settings))
@@ -397,7 +456,7 @@ class Corpus:
         """
         rx = re.compile(pattern if regex else re.escape(pattern))
         rows = []
-        for d in self._documents.values():
+        for d in self._analysed.values():
             for m in rx.finditer(d.text):
                 a, b = m.span()
                 rows.append({"doc_id": d.doc_id, "start": a, "end": b,
@@ -414,6 +473,7 @@ def _concat(parts: list) -> pd.DataFrame:
 
 def read_corpus(source, docvars=None, pattern: str | None = None, *, workers: int = 1, engine: str = "local",
                 cache: str | Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
+                max_seconds: float | None = DEFAULT_MAX_SECONDS, keep_duplicates: bool = False,
                 progress: bool | None = None) -> Corpus:
     """Read reports from a folder (recursively), a glob, a file or a list of them.
 
@@ -427,6 +487,9 @@ def read_corpus(source, docvars=None, pattern: str | None = None, *, workers: in
     engine : ``"local"`` (this machine; ``workers`` processes) or ``"dask"`` (the current
         ``dask.distributed`` client if one exists, else Dask's default scheduler; see README).
     cache : folder for the content-addressed cache (:mod:`govtext.cache`); ``None`` = no cache.
+    max_bytes, max_seconds : per-file limits; a file over either is an error row, the others go on.
+    keep_duplicates : analyse files whose bytes repeat an earlier file's (default: listed in ``docs``
+        with ``duplicate_of`` set, but counted once in every other table).
     progress : show a progress bar (default: only when attached to a terminal).
 
     Files that cannot be read are listed in ``corpus.errors``; the others are processed.
@@ -435,7 +498,12 @@ def read_corpus(source, docvars=None, pattern: str | None = None, *, workers: in
     """
     pairs = corpus_files(source)
     return corpus_from_files(pairs, docvars=docvars, pattern=pattern, workers=workers, engine=engine, cache=cache,
-                             max_bytes=max_bytes, progress=progress)
+                             max_bytes=max_bytes, max_seconds=max_seconds, keep_duplicates=keep_duplicates,
+                             progress=progress)
+
+
+# report formats govtext cannot read: listed from folders anyway, so that they become error rows
+KNOWN_UNREADABLE = (".doc", ".wps")
 
 
 def corpus_files(source) -> list[tuple[str, str]]:
@@ -444,17 +512,18 @@ def corpus_files(source) -> list[tuple[str, str]]:
     out = []
     for pair in list_files(sources):
         from_folder = any(Path(s).is_dir() and Path(pair[0]).is_relative_to(Path(s)) for s in sources)
-        if not from_folder or Path(pair[0]).suffix.lower() in SUPPORTED:
+        if not from_folder or Path(pair[0]).suffix.lower() in SUPPORTED + KNOWN_UNREADABLE:
             out.append(pair)
     return out
 
 
 def corpus_from_files(pairs: list[tuple[str, str]], docvars=None, pattern: str | None = None, *, workers: int = 1,
                       engine: str = "local", cache=None, max_bytes: int = DEFAULT_MAX_BYTES,
-                      progress: bool | None = None) -> Corpus:
+                      max_seconds: float | None = DEFAULT_MAX_SECONDS, keep_duplicates: bool = False,
+                      progress: bool | None = None, seen_sha256: dict[str, str] | None = None) -> Corpus:
     """A :class:`Corpus` from explicit ``(path, doc_id)`` pairs (see :func:`read_corpus`)."""
     cache_dir = str(cache) if cache is not None else None
-    jobs = [(p, i, max_bytes, cache_dir) for p, i in pairs]
+    jobs = [(p, i, max_bytes, cache_dir, max_seconds) for p, i in pairs]
     if engine == "dask":
         results = _run_dask(jobs)
     elif engine == "local":
@@ -463,7 +532,8 @@ def corpus_from_files(pairs: list[tuple[str, str]], docvars=None, pattern: str |
         raise ValueError(f"engine must be 'local' or 'dask', not {engine!r}")
     documents = [r for r in results if isinstance(r, Document)]
     errors = [r for r in results if isinstance(r, dict)]
-    return Corpus(documents, errors, docvars=docvars, pattern=pattern, cache_dir=cache_dir)
+    return Corpus(documents, errors, docvars=docvars, pattern=pattern, cache_dir=cache_dir,
+                  keep_duplicates=keep_duplicates, seen_sha256=seen_sha256)
 
 
 def _run_dask(jobs):

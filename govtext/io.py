@@ -73,6 +73,9 @@ def _decode(data: bytes) -> tuple[str, str]:
             return data.decode(enc), enc
         except UnicodeDecodeError:
             continue
+    text = data.decode("utf-8", errors="replace")  # a damaged download: a few bad bytes in a UTF-8 file
+    if text.count("\ufffd") <= max(3, len(text) // 10000):
+        return text, f"utf-8 ({text.count(chr(0xFFFD))} undecodable bytes replaced)"
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()

@@ -161,6 +161,16 @@ def normalize_text(text: str) -> str:
     >>> normalize_text("全年受理 3927 件（其中咨询类 161 件）")
     '全年受理 3927件（其中咨询类 161件）'
     """
+    out = _normalize_once(text)
+    for _ in range(5):  # joining lines changes the typical width, which can allow more joins: reach a fixpoint
+        again = _normalize_once(out)
+        if again == out:
+            break
+        out = again
+    return out
+
+
+def _normalize_once(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
     text = text.translate(_TABLE)
     text = _HTML_RESIDUE.sub("", text)  # comment and tag residue left by scrapers and converters

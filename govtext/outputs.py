@@ -123,6 +123,11 @@ class TableWriter:
             df.reindex(columns=self.columns).to_csv(self._fh, index=False, header=False, lineterminator="\n")
         self.rows += len(df)
 
+    def abort(self) -> None:
+        """Discard what was appended; an earlier complete ``name.csv`` stays as it was."""
+        self._fh.close()
+        self.tmp.unlink(missing_ok=True)
+
     def close(self, columns: list[str] | None = None) -> Path:
         if self.columns is None:  # nothing appended: an empty table with its header
             pd.DataFrame(columns=columns or []).to_csv(self._fh, index=False, lineterminator="\n")

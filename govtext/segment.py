@@ -18,6 +18,7 @@ that on the sample corpus.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import threading
 from collections.abc import Iterable
@@ -89,6 +90,7 @@ class Tokenizer:
 
                 jieba.setLogLevel(logging.WARNING)
                 engine = jieba.Tokenizer()
+                engine.tmp_dir = str(_private_cache_dir())  # jieba marshal-loads its cache: never from shared /tmp
                 for word, freq in self.entries:
                     engine.add_word(word, freq=freq)
             else:
@@ -169,6 +171,18 @@ def _jieba_ascii_split(run: str) -> list[str]:
 
 def _is_punct(tok: str) -> bool:
     return all(not ch.isalnum() for ch in tok)
+
+
+def _private_cache_dir() -> Path:
+    """A cache folder only this user can write (jieba's dictionary cache lives here, not in /tmp)."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "govtext" / "jieba"
+    try:
+        base.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:  # no writable home: a fresh private folder (mode 0700) for this process
+        import tempfile
+
+        base = Path(tempfile.mkdtemp(prefix="govtext-jieba-"))
+    return base
 
 
 _DEFAULT: dict[str, Tokenizer] = {}

@@ -425,7 +425,9 @@ def theme_measures(source, dictionary=None, *, level: str = "doc", subthemes: bo
     units = tok.groupby(keys, sort=True, dropna=False).agg(n_tokens=("_word", "sum"), n_chars=("_chars", "sum"))
     units = units.reset_index()
     if _is_corpus(source) and level == "doc":  # documents without any analysed text still get their rows
-        units = pd.DataFrame({"doc_id": sorted(source.docs["doc_id"])}).merge(units, on="doc_id", how="left")
+        analysed = source.docs if "duplicate_of" not in source.docs else source.docs[source.docs["duplicate_of"].isna()]
+        doc_ids = pd.Series(sorted(analysed["doc_id"]), dtype=units["doc_id"].dtype)  # also when there are none
+        units = pd.DataFrame({"doc_id": doc_ids}).merge(units, on="doc_id", how="left")
         units[["n_tokens", "n_chars"]] = units[["n_tokens", "n_chars"]].fillna(0)
     cats = (d.to_frame()[["theme", "subtheme"]].drop_duplicates() if subthemes
             else pd.DataFrame({"theme": d.themes}))

@@ -365,9 +365,6 @@ def test_a_utf8_report_with_one_corrupt_byte_is_read_not_lost():
     assert doc.meta["encoding"].startswith("utf-8")
 
 
-@pytest.mark.xfail(strict=True, reason="issue #7: gambling spam lines are not filtered yet (proposed: a "
-                                       "resources/spam_patterns.txt lexicon; matching lines dropped at "
-                                       "normalisation and counted in docs.spam_lines)")
 def test_injected_spam_lines_are_removed_and_counted(torture, torture_corpus, shared):
     doc_id = "torture/gambling_spam"
     text = torture_corpus.text(doc_id)
