@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import glob as _glob
 import hashlib
+from bisect import bisect_right
 import re
 import signal
 import threading
@@ -334,16 +335,17 @@ class Corpus:
         """
         from .tagging import tag_sentences
 
+        columns = ["doc_id", "sent_id", "label", "score", "cues"]
+
         def compute(d: Document) -> pd.DataFrame:
             sents = pd.DataFrame([dict(doc_id=d.doc_id, **s) for s in d.sentences], columns=SENTENCE_COLUMNS)
             if sents.empty:
-                return pd.DataFrame(columns=["sent_id", "label", "score", "cues"])
-            return tag_sentences(sents, tagger=tagger)[["sent_id", "label", "score", "cues"]]
+                return pd.DataFrame(columns=columns)
+            return tag_sentences(sents, tagger=tagger)[columns]
 
-        tags = self._stage("tags", compute, columns=["sent_id", "label", "score", "cues"], tagger=tagger)
+        tags = self._stage("tags", compute, columns=columns, tagger=tagger)
         base = self._frame("sentences", SENTENCE_COLUMNS, lambda d: d.sentences)
-        tags = tags.assign(doc_id=pd.Series(self._stage_doc_ids("tags", tagger=tagger), index=tags.index, dtype=object))
-        return base.merge(tags, on=["doc_id", "sent_id"], how="left")
+        return base.merge(tags.astype({"doc_id": object}), on=["doc_id", "sent_id"], how="left")
 
     def pairs(self, tagger: str = "default") -> pd.DataFrame:
         """Each issue linked to the remedy that answers it (see :func:`govtext.tagging.pair_issues`)."""
@@ -398,23 +400,33 @@ class Corpus:
 
         return rates(self.tables())
 
-    def _stage_doc_ids(self, name: str, **settings) -> list[str]:
-        key = f"stage:{name}:{sorted(settings.items())}"
-        return [d.doc_id for d in self._analysed.values() for _ in d.stages[key]["records"]]
-
     def tokens(self, tokenizer=None) -> pd.DataFrame:
         """One row per token of each text sentence: ``doc_id, sent_id, token, start, end``.
 
-        Segmented once per tokenizer and kept (on disk too when the corpus has a cache).
+        The default tokenizer is govtext's dictionary plus the shipped theme dictionary's terms
+        (:func:`govtext.themes.theme_tokenizer`), so theme measures reuse these tokens. Each text is
+        segmented once per tokenizer, in one pass, and kept (on disk too when the corpus has a cache).
         """
-        from .segment import default_tokenizer
+        from .themes import theme_tokenizer
 
-        tok = tokenizer or default_tokenizer()
+        tok = tokenizer or theme_tokenizer()
 
         def compute(d: Document) -> pd.DataFrame:
-            rows = [(d.doc_id, s["sent_id"], token, a, b)
-                    for s in d.sentences if s["kind"] != "table"
-                    for token, a, b in tok.tokenize(s["text"], s["start"]) if token.strip()]
+            prose = [s for s in d.sentences if s["kind"] != "table"]
+            starts = [s["start"] for s in prose]
+            rows = []
+            for token, a, b in tok.tokenize(d.text):
+                i = bisect_right(starts, a) - 1
+                if i < 0 or not token.strip():
+                    continue
+                s = prose[i]
+                if a >= s["end"]:
+                    continue  # between sentences (a line break) or inside a table row
+                rows.append((d.doc_id, s["sent_id"], token[: s["end"] - a], a, min(b, s["end"])))
+                if b > s["end"]:  # a token across a sentence boundary: its tail belongs to the next one
+                    nxt = prose[i + 1] if i + 1 < len(prose) else None
+                    if nxt is not None and nxt["start"] < b:
+                        rows.append((d.doc_id, nxt["sent_id"], token[nxt["start"] - a:], nxt["start"], b))
             return pd.DataFrame(rows, columns=["doc_id", "sent_id", "token", "start", "end"])
 
         return self._stage("tokens", compute, columns=["doc_id", "sent_id", "token", "start", "end"],
@@ -432,18 +444,22 @@ class Corpus:
             cache = DocumentCache(self.cache_dir)
         frames = []
         for d in self._analysed.values():
-            stored = d.stages.get(key)
-            if stored is None and cache is not None:
-                stored = cache.get(cache.key(d.sha256, name, doc_id=d.doc_id, **settings))
-            if stored is None:
-                df = compute(d)
-                stored = {"columns": list(df.columns), "records": df.to_dict("records")}
-                if cache is not None:
-                    cache.put(cache.key(d.sha256, name, doc_id=d.doc_id, **settings), stored)
-                    stored = cache.get(cache.key(d.sha256, name, doc_id=d.doc_id, **settings)) or stored
-            d.stages[key] = stored
-            columns = columns or stored["columns"]
-            frames.append(pd.DataFrame(stored["records"], columns=stored["columns"]))
+            df = d.stages.get(key)
+            if df is None:
+                if cache is None:
+                    df = compute(d)
+                else:
+                    ckey = cache.key(d.sha256, name, doc_id=d.doc_id, **settings)
+                    stored = cache.get(ckey)
+                    if stored is None:
+                        computed = compute(d)
+                        stored = {"columns": list(computed.columns), "records": computed.to_dict("records")}
+                        cache.put(ckey, stored)
+                        stored = cache.get(ckey) or stored  # as a warm run will see it: same output cold or warm
+                    df = pd.DataFrame(stored["records"], columns=stored["columns"])
+                d.stages[key] = df
+            frames.append(df)
+        frames = [f for f in frames if len(f)]
         out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns or [])
         self._cache[key] = out
         return out

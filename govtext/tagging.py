@@ -99,6 +99,7 @@ class Cue:
     pattern: re.Pattern
     weight: float = 1.0
     group: str = ""
+    literals: tuple[str, ...] = ()  # substrings every match contains (a fast pre-check before the regex)
 
 
 def _compile_cue(cue: str) -> re.Pattern:
@@ -126,7 +127,8 @@ def _parse_cues(lines: Iterable[str], origin: str) -> tuple[Cue, ...]:
             pattern = _compile_cue(cue)
         except (ValueError, re.error) as exc:
             raise ValueError(f"{origin}, line {n}: bad cue {line!r}: {exc}") from None
-        out.append(Cue(cue, pattern, w, group))
+        literals = () if cue.startswith("re:") else tuple(p for p in cue.split("…") if p)
+        out.append(Cue(cue, pattern, w, group, literals))
     return tuple(out)
 
 
@@ -271,6 +273,9 @@ def _find(cues: Sequence[Cue], text: str) -> list[tuple[str, float, int, int]]:
     """
     hits = []
     for cue in cues:
+        lits = cue.literals
+        if lits and (lits[0] not in text or (len(lits) > 1 and not all(lit in text for lit in lits[1:]))):
+            continue
         m = cue.pattern.search(text)
         if m and m.end() > m.start():
             shown = m.group(0) if cue.text.startswith("re:") else cue.text
