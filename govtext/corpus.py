@@ -461,6 +461,8 @@ class Corpus:
             frames.append(df)
         frames = [f for f in frames if len(f)]
         out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns or [])
+        for col in _INTEGER_COLUMNS.intersection(out.columns):  # offsets stay integers, with NA where missing
+            out[col] = pd.to_numeric(out[col], errors="coerce").astype("Int64")
         self._cache[key] = out
         return out
 
@@ -479,6 +481,9 @@ class Corpus:
                              "left": d.text[max(0, a - window):a].replace("\n", " "), "keyword": m.group(0),
                              "right": d.text[b:b + window].replace("\n", " ")})
         return pd.DataFrame(rows, columns=["doc_id", "start", "end", "left", "keyword", "right"])
+
+
+_INTEGER_COLUMNS = frozenset({"start", "end", "sent_id", "part_of", "issue_sent_id", "remedy_sent_id"})
 
 
 def _concat(parts: list) -> pd.DataFrame:
