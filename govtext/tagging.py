@@ -69,6 +69,8 @@ import numpy as np
 import pandas as pd
 
 from .resources import read_resource_text, resource_path
+from .sections import CN_NUMERALS, cn_ordinal
+from .sentences import enumeration
 
 __all__ = [
     "LABELS", "DEFAULT_TAGGER", "MODEL_RESOURCE", "Cue", "load_cues",
@@ -156,50 +158,13 @@ def _lexicon_sha256() -> dict[str, str]:
 
 
 # =============================================================================== input frames
-_ENUM = re.compile(
-    r"^\s*(?:(?P<cn>[一二三四五六七八九十]{1,3})(?P<kind>[是要、])"
-    r"|第(?P<ordinal>[一二三四五六七八九十]{1,3})[，,、]"
-    r"|[（(](?P<paren>[一二三四五六七八九十]{1,3}|\d{1,2})[）)]"
-    r"|(?P<arabic>\d{1,2})[.、．](?!\d)"
-    r"|(?P<word>首先|其次|再次|最后)[，,])"
-)
-_CN = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
-
-
-def _cn_int(s: str) -> int | None:
-    if not s or any(c not in _CN for c in s):
-        return None
-    if len(s) == 1:
-        return _CN[s]
-    if s[0] == "十":
-        return 10 + _CN[s[1]]
-    if s[-1] == "十":
-        return _CN[s[0]] * 10
-    return _CN[s[0]] * 10 + _CN[s[-1]]
-
-
 def _enum_number(marker: str) -> int | None:
     """The number of an enumeration marker: 二要 → 2, （三） → 3, 4. → 4, '' → None."""
-    if not marker:
-        return None
-    m = _ENUM.match(marker)
-    if not m:
-        return None
-    if m.group("cn"):
-        return _cn_int(m.group("cn"))
-    if m.group("ordinal"):
-        return _cn_int(m.group("ordinal"))
-    if m.group("paren"):
-        p = m.group("paren")
-        return int(p) if p.isdigit() else _cn_int(p)
-    if m.group("arabic"):
-        return int(m.group("arabic"))
-    return {"首先": 1, "其次": 2, "再次": 3}.get(m.group("word"))
+    return enumeration(marker)[1] if marker else None
 
 
 def _enum_marker(text: str) -> str:
-    m = _ENUM.match(text)
-    return m.group(0).strip().rstrip("，,") if m else ""
+    return enumeration(text)[0]
 
 
 _COLUMNS = ("doc_id", "sent_id", "section", "subsection", "sub_heading", "enum", "kind", "text")
@@ -245,8 +210,8 @@ def _section_id(value) -> str:
         return ""
     if re.fullmatch(r"\d+(?:\.0)?", s):
         return str(int(float(s)))
-    if s in _CN:
-        return str(_CN[s])
+    if s and all(c in CN_NUMERALS for c in s):
+        return str(cn_ordinal(s))
     return s
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
+
+from conftest import shared_or_skip
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -30,11 +31,7 @@ SHARED = ROOT / ".." / "shared"
 
 
 def shared_dir() -> Path:
-    if (SHARED / "corpus" / "index.tsv").exists():
-        return SHARED
-    if os.environ.get("CI"):
-        pytest.fail(f"../shared is missing beside the repository ({SHARED}); CI must provide it")
-    pytest.skip("../shared/corpus is not beside this checkout (source archive?): real-report tests skipped")
+    return shared_or_skip()
 
 
 def load(path: Path) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import pickle
 import time
 from pathlib import Path
@@ -11,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
+from conftest import shared_or_skip
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -30,11 +31,7 @@ LABELS_TSV = ROOT / "data" / "labels" / "sentences.tsv"
 
 
 def shared_dir() -> Path:
-    if (SHARED / "corpus" / "index.tsv").exists():
-        return SHARED
-    if os.environ.get("CI"):
-        pytest.fail(f"the shared corpus is missing ({SHARED}); CI must provide it")
-    pytest.skip("../shared is not beside this checkout (source archive?): real-report tagger tests skipped")
+    return shared_or_skip()
 
 
 def sentences_of(path: Path, doc_id: str | None = None) -> tuple[pd.DataFrame, str]:
