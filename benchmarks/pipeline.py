@@ -45,7 +45,9 @@ def run_config(folder: str, config: str, cache_dir: str) -> dict:
     jieba.initialize()
 
     t0 = time.perf_counter()
-    corpus = govtext.read_corpus(folder, workers=workers, cache=cache, progress=False)
+    # the per-document analyses run in the worker processes (tokens too, with the default backend)
+    analyses = ("tables", "counts", "tags") + (("tokens",) if backend == "jieba" else ())
+    corpus = govtext.read_corpus(folder, workers=workers, cache=cache, progress=False, analyses=analyses)
     corpus.tokens(tok)
     stages = {}
     for name in ("tables", "counts", "checks", "tagged", "themes"):

@@ -51,7 +51,7 @@ def analyze(paths, out: str | Path, *, docvars=None, pattern: str | None = None,
     """
     import pandas as pd
 
-    from .corpus import Corpus, corpus_files, corpus_from_files, manifest
+    from .corpus import ANALYSES, Corpus, corpus_files, corpus_from_files, manifest
     from .outputs import TableWriter, atomic_write, write_table
 
     out = Path(out)
@@ -66,7 +66,7 @@ def analyze(paths, out: str | Path, *, docvars=None, pattern: str | None = None,
         for i in chunks:
             corpus = corpus_from_files(pairs[i:i + chunk_size], docvars=docvars, pattern=pattern, workers=workers,
                                        engine=engine, cache=cache, max_bytes=max_bytes, max_seconds=max_seconds,
-                                       progress=progress, seen_sha256=seen)
+                                       progress=progress, seen_sha256=seen, analyses=ANALYSES)
             docs.append(corpus.docs)
             errors.append(corpus.errors)
             for name, df in _chunk_frames(corpus).items():

@@ -149,11 +149,125 @@ def _time_limit(seconds: float | None):
         signal.signal(signal.SIGALRM, previous)
 
 
+# ------------------------------------------------------------------ per-document analyses
+TAG_COLUMNS = ["doc_id", "sent_id", "label", "score", "cues"]
+TOKEN_COLUMNS = ["doc_id", "sent_id", "token", "start", "end"]
+_INTEGER_COLUMNS = frozenset({"start", "end", "sent_id", "part_of", "issue_sent_id", "remedy_sent_id"})
+
+
+def _tables_of(d: Document) -> pd.DataFrame:
+    from .tables import parse_tables
+
+    return parse_tables(d.text, d.doc_id, d.docvars.get("regime"))
+
+
+def _counts_of(d: Document) -> pd.DataFrame:
+    from .counts import extract_counts
+
+    # every sentence: extract_counts skips table runs itself, and headings may run into prose
+    return extract_counts(d.text, d.doc_id, spans=[(s["start"], s["end"]) for s in d.sentences],
+                          sent_ids=[s["sent_id"] for s in d.sentences])
+
+
+def _tags_of(d: Document, tagger: str = "default") -> pd.DataFrame:
+    from .tagging import tag_sentences
+
+    sents = pd.DataFrame([dict(doc_id=d.doc_id, **s) for s in d.sentences], columns=SENTENCE_COLUMNS)
+    if sents.empty:
+        return pd.DataFrame(columns=TAG_COLUMNS)
+    return tag_sentences(sents, tagger=tagger)[TAG_COLUMNS]
+
+
+def _tokens_of(d: Document, tok) -> pd.DataFrame:
+    """Segment the whole text once and give each token to the sentence it lies in (tables excluded)."""
+    prose = [s for s in d.sentences if s["kind"] != "table"]
+    starts = [s["start"] for s in prose]
+    rows = []
+    for token, a, b in tok.tokenize(d.text):
+        i = bisect_right(starts, a) - 1
+        if i < 0 or not token.strip():
+            continue
+        s = prose[i]
+        if a >= s["end"]:
+            continue  # between sentences (a line break) or inside a table row
+        rows.append((d.doc_id, s["sent_id"], token[: s["end"] - a], a, min(b, s["end"])))
+        if b > s["end"]:  # a token across a sentence boundary: its tail belongs to the next one
+            nxt = prose[i + 1] if i + 1 < len(prose) else None
+            if nxt is not None and nxt["start"] < b:
+                rows.append((d.doc_id, nxt["sent_id"], token[nxt["start"] - a:], nxt["start"], b))
+    return pd.DataFrame(rows, columns=TOKEN_COLUMNS)
+
+
+def _default_tokenizer():
+    from .themes import theme_tokenizer
+
+    return theme_tokenizer()
+
+
+def _stage_spec(name: str, tagger: str = "default", tokenizer=None):
+    """(compute function, columns, settings) of a per-document analysis."""
+    if name == "tables":
+        from .tables import COLUMNS
+
+        return _tables_of, COLUMNS, {}
+    if name == "counts":
+        from .counts import COUNT_COLUMNS
+
+        return _counts_of, COUNT_COLUMNS, {}
+    if name == "tags":
+        return (lambda d: _tags_of(d, tagger)), TAG_COLUMNS, {"tagger": tagger}
+    if name == "tokens":
+        tok = tokenizer or _default_tokenizer()
+        return (lambda d: _tokens_of(d, tok)), TOKEN_COLUMNS, {"dictionary": tok.dictionary_hash}
+    raise ValueError(f"unknown analysis {name!r}; choose from {ANALYSES}")
+
+
+ANALYSES = ("tables", "counts", "tags", "tokens")
+
+
+def _stage_key(name: str, settings: dict) -> str:
+    return f"stage:{name}:{sorted(settings.items())}"
+
+
+def _doc_stage(d: Document, name: str, compute, settings: dict, cache) -> pd.DataFrame:
+    """One document's result of one analysis: in memory, else from the disk cache, else computed (and cached)."""
+    key = _stage_key(name, settings)
+    df = d.stages.get(key)
+    if df is not None:
+        return df
+    if cache is None:
+        df = compute(d)
+    else:
+        ckey = cache.key(d.sha256, name, doc_id=d.doc_id, **settings)
+        stored = cache.get(ckey)
+        if stored is None:
+            computed = compute(d)
+            stored = {"columns": list(computed.columns), "records": computed.to_dict("records")}
+            cache.put(ckey, stored)
+            stored = cache.get(ckey) or stored  # as a warm run will see it: same output cold or warm
+        df = pd.DataFrame(stored["records"], columns=stored["columns"])
+    d.stages[key] = df
+    return df
+
+
 def _work(args):
-    path, doc_id, max_bytes, cache_dir, max_seconds = args
+    path, doc_id, max_bytes, cache_dir, max_seconds, analyses = args
     try:
         with _time_limit(max_seconds):
-            return _work_on(path, doc_id, max_bytes, cache_dir)
+            result = _work_on(path, doc_id, max_bytes, cache_dir)
+            if isinstance(result, Document) and analyses:
+                try:
+                    cache = None
+                    if cache_dir is not None:
+                        from .cache import DocumentCache
+
+                        cache = DocumentCache(cache_dir)
+                    for name in analyses:
+                        compute, _, settings = _stage_spec(name)
+                        _doc_stage(result, name, compute, settings, cache)
+                except Exception:  # noqa: BLE001 - left to the lazy Corpus methods, which report it
+                    result.stages.clear()
+            return result
     except _Timeout:
         return {"path": path, "stage": "timeout",
                 "reason": f"processing took longer than {max_seconds:g} s (max_seconds): the file is probably "
@@ -333,17 +447,7 @@ class Corpus:
 
         See :mod:`govtext.tagging`; each document is tagged once (and cached when the corpus has a cache).
         """
-        from .tagging import tag_sentences
-
-        columns = ["doc_id", "sent_id", "label", "score", "cues"]
-
-        def compute(d: Document) -> pd.DataFrame:
-            sents = pd.DataFrame([dict(doc_id=d.doc_id, **s) for s in d.sentences], columns=SENTENCE_COLUMNS)
-            if sents.empty:
-                return pd.DataFrame(columns=columns)
-            return tag_sentences(sents, tagger=tagger)[columns]
-
-        tags = self._stage("tags", compute, columns=columns, tagger=tagger)
+        tags = self._analysis("tags", tagger=tagger)
         base = self._frame("sentences", SENTENCE_COLUMNS, lambda d: d.sentences)
         return base.merge(tags.astype({"doc_id": object}), on=["doc_id", "sent_id"], how="left")
 
@@ -355,24 +459,11 @@ class Corpus:
 
     def tables(self) -> pd.DataFrame:
         """One row per cell of the standard tables 二/三/四 (see :mod:`govtext.tables`)."""
-        from .tables import parse_tables
-
-        from .tables import COLUMNS
-
-        return self._stage("tables", lambda d: parse_tables(d.text, d.doc_id, d.docvars.get("regime")), columns=COLUMNS)
+        return self._analysis("tables")
 
     def counts(self) -> pd.DataFrame:
         """Every quantity stated in the prose, with its metric (see :mod:`govtext.counts`)."""
-        from .counts import extract_counts
-
-        def compute(d: Document) -> pd.DataFrame:
-            # every sentence: extract_counts skips table runs itself, and headings may run into prose
-            return extract_counts(d.text, d.doc_id, spans=[(s["start"], s["end"]) for s in d.sentences],
-                                  sent_ids=[s["sent_id"] for s in d.sentences])
-
-        from .counts import COUNT_COLUMNS
-
-        return self._stage("counts", compute, columns=COUNT_COLUMNS)
+        return self._analysis("counts")
 
     def checks(self) -> pd.DataFrame:
         """Arithmetic checks: table identities, narrative sums and rates, narrative vs table, across years."""
@@ -407,34 +498,12 @@ class Corpus:
         (:func:`govtext.themes.theme_tokenizer`), so theme measures reuse these tokens. Each text is
         segmented once per tokenizer, in one pass, and kept (on disk too when the corpus has a cache).
         """
-        from .themes import theme_tokenizer
+        return self._analysis("tokens", tokenizer=tokenizer)
 
-        tok = tokenizer or theme_tokenizer()
-
-        def compute(d: Document) -> pd.DataFrame:
-            prose = [s for s in d.sentences if s["kind"] != "table"]
-            starts = [s["start"] for s in prose]
-            rows = []
-            for token, a, b in tok.tokenize(d.text):
-                i = bisect_right(starts, a) - 1
-                if i < 0 or not token.strip():
-                    continue
-                s = prose[i]
-                if a >= s["end"]:
-                    continue  # between sentences (a line break) or inside a table row
-                rows.append((d.doc_id, s["sent_id"], token[: s["end"] - a], a, min(b, s["end"])))
-                if b > s["end"]:  # a token across a sentence boundary: its tail belongs to the next one
-                    nxt = prose[i + 1] if i + 1 < len(prose) else None
-                    if nxt is not None and nxt["start"] < b:
-                        rows.append((d.doc_id, nxt["sent_id"], token[nxt["start"] - a:], nxt["start"], b))
-            return pd.DataFrame(rows, columns=["doc_id", "sent_id", "token", "start", "end"])
-
-        return self._stage("tokens", compute, columns=["doc_id", "sent_id", "token", "start", "end"],
-                           dictionary=tok.dictionary_hash)
-
-    def _stage(self, name: str, compute, columns: list[str] | None = None, **settings) -> pd.DataFrame:
-        """Concatenate a per-document stage, computing each document once (and caching it on disk)."""
-        key = f"stage:{name}:{sorted(settings.items())}"
+    def _analysis(self, name: str, tagger: str = "default", tokenizer=None) -> pd.DataFrame:
+        """A per-document analysis for every analysed document, computed once per document."""
+        compute, columns, settings = _stage_spec(name, tagger=tagger, tokenizer=tokenizer)
+        key = _stage_key(name, settings)
         if key in self._cache:
             return self._cache[key]
         cache = None
@@ -442,25 +511,9 @@ class Corpus:
             from .cache import DocumentCache
 
             cache = DocumentCache(self.cache_dir)
-        frames = []
-        for d in self._analysed.values():
-            df = d.stages.get(key)
-            if df is None:
-                if cache is None:
-                    df = compute(d)
-                else:
-                    ckey = cache.key(d.sha256, name, doc_id=d.doc_id, **settings)
-                    stored = cache.get(ckey)
-                    if stored is None:
-                        computed = compute(d)
-                        stored = {"columns": list(computed.columns), "records": computed.to_dict("records")}
-                        cache.put(ckey, stored)
-                        stored = cache.get(ckey) or stored  # as a warm run will see it: same output cold or warm
-                    df = pd.DataFrame(stored["records"], columns=stored["columns"])
-                d.stages[key] = df
-            frames.append(df)
+        frames = [_doc_stage(d, name, compute, settings, cache) for d in self._analysed.values()]
         frames = [f for f in frames if len(f)]
-        out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns or [])
+        out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
         for col in _INTEGER_COLUMNS.intersection(out.columns):  # offsets stay integers, with NA where missing
             out[col] = pd.to_numeric(out[col], errors="coerce").astype("Int64")
         self._cache[key] = out
@@ -483,9 +536,6 @@ class Corpus:
         return pd.DataFrame(rows, columns=["doc_id", "start", "end", "left", "keyword", "right"])
 
 
-_INTEGER_COLUMNS = frozenset({"start", "end", "sent_id", "part_of", "issue_sent_id", "remedy_sent_id"})
-
-
 def _concat(parts: list) -> pd.DataFrame:
     parts = [p for p in parts if p is not None and len(p)]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
@@ -495,7 +545,7 @@ def _concat(parts: list) -> pd.DataFrame:
 def read_corpus(source, docvars=None, pattern: str | None = None, *, workers: int = 1, engine: str = "local",
                 cache: str | Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
                 max_seconds: float | None = DEFAULT_MAX_SECONDS, keep_duplicates: bool = False,
-                progress: bool | None = None) -> Corpus:
+                analyses: Iterable[str] = (), progress: bool | None = None) -> Corpus:
     """Read reports from a folder (recursively), a glob, a file or a list of them.
 
     Parameters
@@ -511,6 +561,8 @@ def read_corpus(source, docvars=None, pattern: str | None = None, *, workers: in
     max_bytes, max_seconds : per-file limits; a file over either is an error row, the others go on.
     keep_duplicates : analyse files whose bytes repeat an earlier file's (default: listed in ``docs``
         with ``duplicate_of`` set, but counted once in every other table).
+    analyses : per-document analyses to run now, in the worker processes, rather than on first use
+        (any of ``"tables", "counts", "tags", "tokens"``): with ``workers > 1`` they run in parallel.
     progress : show a progress bar (default: only when attached to a terminal).
 
     Files that cannot be read are listed in ``corpus.errors``; the others are processed.
@@ -520,7 +572,7 @@ def read_corpus(source, docvars=None, pattern: str | None = None, *, workers: in
     pairs = corpus_files(source)
     return corpus_from_files(pairs, docvars=docvars, pattern=pattern, workers=workers, engine=engine, cache=cache,
                              max_bytes=max_bytes, max_seconds=max_seconds, keep_duplicates=keep_duplicates,
-                             progress=progress)
+                             analyses=analyses, progress=progress)
 
 
 # report formats govtext cannot read: listed from folders anyway, so that they become error rows
@@ -541,10 +593,11 @@ def corpus_files(source) -> list[tuple[str, str]]:
 def corpus_from_files(pairs: list[tuple[str, str]], docvars=None, pattern: str | None = None, *, workers: int = 1,
                       engine: str = "local", cache=None, max_bytes: int = DEFAULT_MAX_BYTES,
                       max_seconds: float | None = DEFAULT_MAX_SECONDS, keep_duplicates: bool = False,
-                      progress: bool | None = None, seen_sha256: dict[str, str] | None = None) -> Corpus:
+                      analyses: Iterable[str] = (), progress: bool | None = None,
+                      seen_sha256: dict[str, str] | None = None) -> Corpus:
     """A :class:`Corpus` from explicit ``(path, doc_id)`` pairs (see :func:`read_corpus`)."""
     cache_dir = str(cache) if cache is not None else None
-    jobs = [(p, i, max_bytes, cache_dir, max_seconds) for p, i in pairs]
+    jobs = [(p, i, max_bytes, cache_dir, max_seconds, tuple(analyses)) for p, i in pairs]
     if engine == "dask":
         results = _run_dask(jobs)
     elif engine == "local":
