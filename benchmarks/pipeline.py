@@ -46,7 +46,7 @@ def run_config(folder: str, config: str, cache_dir: str) -> dict:
 
     t0 = time.perf_counter()
     # the per-document analyses run in the worker processes (tokens too, with the default backend)
-    analyses = ("tables", "counts", "tags") + (("tokens",) if backend == "jieba" else ())
+    analyses = ("tables", "counts", "checks", "tags") + (("tokens",) if backend == "jieba" else ())
     corpus = govtext.read_corpus(folder, workers=workers, cache=cache, progress=False, analyses=analyses)
     corpus.tokens(tok)
     stages = {}

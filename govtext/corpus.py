@@ -198,6 +198,16 @@ def _tokens_of(d: Document, tok) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=TOKEN_COLUMNS)
 
 
+def _checks_of(d: Document) -> pd.DataFrame:
+    """One document's checks, from its tables and counts (computed first, see ANALYSES' order)."""
+    from .checks import check_tables
+    from .counts import check_narrative, check_narrative_vs_tables
+
+    tables = _doc_stage(d, "tables", _tables_of, {}, None)
+    counts = _doc_stage(d, "counts", _counts_of, {}, None)
+    return _concat([check_tables(tables), check_narrative(counts, d.text), check_narrative_vs_tables(counts, tables)])
+
+
 def _default_tokenizer():
     from .themes import theme_tokenizer
 
@@ -216,13 +226,16 @@ def _stage_spec(name: str, tagger: str = "default", tokenizer=None):
         return _counts_of, COUNT_COLUMNS, {}
     if name == "tags":
         return (lambda d: _tags_of(d, tagger)), TAG_COLUMNS, {"tagger": tagger}
+    if name == "checks":
+        return _checks_of, CHECK_COLUMNS, {}
     if name == "tokens":
         tok = tokenizer or _default_tokenizer()
         return (lambda d: _tokens_of(d, tok)), TOKEN_COLUMNS, {"dictionary": tok.dictionary_hash}
     raise ValueError(f"unknown analysis {name!r}; choose from {ANALYSES}")
 
 
-ANALYSES = ("tables", "counts", "tags", "tokens")
+ANALYSES = ("tables", "counts", "checks", "tags", "tokens")  # checks need tables and counts: keep them first
+CHECK_COLUMNS = ["doc_id", "check", "expected", "observed", "ok", "detail", "cells"]
 
 
 def _stage_key(name: str, settings: dict) -> str:
@@ -472,18 +485,11 @@ class Corpus:
         return _concat([self.checks_within(), check_across_years(self.tables(), self.docs)])
 
     def checks_within(self) -> pd.DataFrame:
-        """The checks that need only one document: table identities, narrative sums, narrative vs table."""
-        from .checks import check_tables
-        from .counts import check_narrative, check_narrative_vs_tables
+        """The checks that need only one document: table identities, narrative sums, narrative vs table.
 
-        tables, counts = self.tables(), self.counts()
-        parts = [check_tables(tables)]
-        for doc_id, group in counts.groupby("doc_id", sort=False):
-            parts.append(check_narrative(group, self.text(doc_id)))
-        parts.append(check_narrative_vs_tables(counts, tables))
-        out = _concat(parts)  # in document order, so that a chunk's rows do not depend on its neighbours
-        order = {doc_id: i for i, doc_id in enumerate(self.doc_ids)}
-        return out.sort_values("doc_id", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+        In document order, so that a chunk's rows never depend on its neighbours.
+        """
+        return self._analysis("checks")
 
     def rates(self) -> pd.DataFrame:
         """Derived rates (公开率, 不予公开率, 复议纠错率 …) with formulas (see :func:`govtext.checks.rates`)."""
@@ -538,8 +544,7 @@ class Corpus:
 
 def _concat(parts: list) -> pd.DataFrame:
     parts = [p for p in parts if p is not None and len(p)]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=["doc_id", "check", "expected", "observed", "ok", "detail", "cells"])
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=CHECK_COLUMNS)
 
 
 def read_corpus(source, docvars=None, pattern: str | None = None, *, workers: int = 1, engine: str = "local",
