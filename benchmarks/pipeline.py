@@ -6,7 +6,9 @@ Configurations (each in its own process, so peak RSS is its own):
   default   jieba backend, 1 process
   fast      rjieba backend (same tokens), 1 process
   workers2  jieba backend, 2 processes
-  cached    the default configuration rerun on a warm cache
+  cold      the default configuration writing a cache
+  cached    the default configuration rerun on that warm cache
+  stream    the main job (govtext analyze, chunks of 200, all tables written): its peak RSS
 Every configuration also times raw ``jieba.lcut`` over the same normalised texts in the same
 process right after the pipeline, and reports pipeline time / raw jieba time. Absolute times on
 shared machines are noise; the ratios are the figures to quote.
@@ -35,6 +37,8 @@ def run_config(folder: str, config: str, cache_dir: str) -> dict:
     from govtext.segment import Tokenizer
     from govtext.themes import theme_tokenizer
 
+    if config == "stream":
+        return run_stream(folder)
     backend = "rjieba" if config == "fast" else "jieba"
     workers = 2 if config == "workers2" else 1
     cache = cache_dir if config in ("cached", "cold") else None
@@ -73,10 +77,33 @@ def run_config(folder: str, config: str, cache_dir: str) -> dict:
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
+def run_stream(folder: str) -> dict:
+    """The main job (``govtext analyze``, chunks of 200 documents, no cache): peak RSS of a streamed run."""
+    import jieba
+
+    from govtext.cli import analyze
+
+    with tempfile.TemporaryDirectory() as out:
+        t0 = time.perf_counter()
+        info = analyze([folder], out, chunk_size=200, figures=False, progress=False)
+        pipeline = time.perf_counter() - t0
+        texts = [p.read_text(encoding="utf-8") for p in sorted(Path(out, "texts").rglob("*.txt"))]
+    jieba.setLogLevel(60)
+    jieba.initialize()
+    t1 = time.perf_counter()
+    for text in texts:
+        jieba.lcut(text)
+    raw = time.perf_counter() - t1
+    chars = sum(len(t) for t in texts)
+    return {"config": "stream", "documents": info["outputs"]["documents"], "errors": info["errors"], "chars": chars,
+            "pipeline_s": pipeline, "raw_jieba_s": raw, "ratio": pipeline / raw, "chars_per_s": chars / pipeline,
+            "stage_s": {}, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=1000, help="number of synthetic reports")
-    ap.add_argument("--configs", default="default,fast,workers2,cold,cached")
+    ap.add_argument("--configs", default="default,fast,workers2,cold,cached,stream")
     ap.add_argument("--json", default=str(HERE / "results.json"))
     ap.add_argument("--_child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -104,6 +131,11 @@ def main() -> None:
         cached = next(r for r in rows if r["config"] == "cached")
         print(f"warm-cache rerun / cold run: {cached['pipeline_s'] / cold['pipeline_s']:.3f}")
     print("stage seconds (default):", {k: round(v, 2) for k, v in default["stage_s"].items()})
+    import subprocess as sp
+
+    t = sp.run([sys.executable, "-X", "importtime", "-c", "import govtext"], capture_output=True, text=True)
+    total_us = int(t.stderr.strip().splitlines()[-1].split("|")[1])
+    print(f"import govtext: {total_us / 1e6:.2f} s (python -X importtime)")
     Path(args.json).write_text(json.dumps(rows, indent=2), encoding="utf-8")
 
 
