@@ -327,9 +327,8 @@ def _apply_overrides(docs: pd.DataFrame, docvars, pattern: str | None) -> pd.Dat
         if key is None:
             raise ValueError("a docvars table needs a 'file', 'path' or 'doc_id' column to match documents")
         table = table.set_index(key)
-        lookup = docs["doc_id"] if key == "doc_id" else docs["path"].map(lambda p: Path(p).name)
-        if key == "path":
-            lookup = docs["path"]
+        lookup = {"doc_id": docs["doc_id"], "path": docs["path"],
+                  "file": docs["path"].map(lambda p: Path(p).name)}[key]
         for col in table.columns:
             vals = lookup.map(table[col].to_dict())
             vals = vals.where(vals.notna() & (vals != ""), None)

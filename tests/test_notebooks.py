@@ -21,7 +21,6 @@ nbclient = pytest.importorskip("nbclient")
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 NAMES = [p.stem for p in NOTEBOOKS]
-NEEDS_CORPUS_TABLES = {"03_counts_tables", "04_issues_remedies"}
 # Notebooks whose figures must be there (as PNG) on a corpus of several reports.
 FIGURES_EXPECTED = {"01_quickstart": 1, "02_themes": 4, "03_counts_tables": 1, "04_issues_remedies": 1}
 TIMEOUT = 300
@@ -114,17 +113,8 @@ def check_outputs(nb, name: str, figures_min: int, out_dir: Path):
     return pngs
 
 
-def _skip_if_corpus_lacks_tables(name: str):
-    if name in NEEDS_CORPUS_TABLES:
-        from govtext.corpus import Corpus
-
-        if not (hasattr(Corpus, "tables") and hasattr(Corpus, "tagged")):
-            pytest.skip("waiting for Corpus.tables/tagged")
-
-
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=NAMES)
 def test_notebook_runs_on_sample(path, kernel_env, tmp_path):
-    _skip_if_corpus_lacks_tables(path.stem)
     check = "import sys, matplotlib\nprint('EXECUTABLE', sys.executable)\nprint('CORPUS', CORPUS)"
     nb = run_notebook(path, kernel_env, None, tmp_path, extra_source=check)
     figures_min = 1 if path.stem in ("01_quickstart", "02_themes") else 0
@@ -136,7 +126,6 @@ def test_notebook_runs_on_sample(path, kernel_env, tmp_path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=NAMES)
 def test_notebook_runs_on_shared_corpus(path, kernel_env, shared, tmp_path):
-    _skip_if_corpus_lacks_tables(path.stem)
     corpus = str((shared / "corpus").resolve())
     nb = run_notebook(path, kernel_env, corpus, tmp_path / "out")
     check_outputs(nb, path.stem, FIGURES_EXPECTED[path.stem], tmp_path / "out")
