@@ -3,7 +3,8 @@
 Stata files get variable labels from ``resources/codebook.tsv`` and value labels
 for coded text columns from ``resources/codebook_values.tsv`` (the code is stored
 as a number, its label as the value label), so ``describe`` and ``tab`` in Stata
-show the meaning. Strings longer than Stata's 2045 bytes are stored as strL.
+show the meaning. Strings longer than Stata's 2045 bytes are stored as strL. Column names that
+Stata reserves get a trailing underscore (``end`` → ``end_``, ``enum`` → ``enum_``).
 
 >>> import pandas as pd, tempfile, pathlib
 >>> out = pathlib.Path(tempfile.mkdtemp())
@@ -71,11 +72,12 @@ def _to_stata(df: pd.DataFrame, name: str, path: Path) -> None:
         if coded and df[col].dropna().astype(str).isin(list(coded)).all():
             df[col] = df[col].map(lambda v, c=coded: c.get(str(v)) if pd.notna(v) else None).astype("Int32")
             value_labels[col] = {v: k for k, v in coded.items()}
-        elif df[col].dtype == object or str(df[col].dtype).startswith("string"):
-            df[col] = df[col].astype(object).where(df[col].notna(), "").astype(str)
+        elif df[col].dtype == object or pd.api.types.is_string_dtype(df[col]):
+            df[col] = df[col].astype(object).where(df[col].notna(), "").astype(str).astype(object)
         elif str(df[col].dtype) == "boolean" or df[col].dtype == bool:
             df[col] = df[col].astype("Int8")
-    stata_names = {c: c[:32] for c in df.columns}
+    # Stata reserves some names (end, enum, in, if …): such columns get a trailing underscore
+    stata_names = {c: (f"{c}_" if c in _STATA_RESERVED else c)[:32] for c in df.columns}
     df = df.rename(columns=stata_names)
     strl = [c for c in df.columns if df[c].dtype == object and df[c].map(lambda s: len(str(s).encode())).max() > 2000]
     df.to_stata(path, write_index=False, version=118, variable_labels={stata_names[k]: v for k, v in labels.items()},
@@ -143,5 +145,8 @@ class TableWriter:
         return self.path
 
 
+_STATA_RESERVED = frozenset({"_all", "_b", "byte", "_coef", "_cons", "double", "float", "if", "in", "int", "long",
+                             "_n", "_N", "_pi", "_pred", "_rc", "_skip", "strL", "using", "with", "end", "enum",
+                             "str", "float", "quad", "delete", "default", "local", "global", "string", "type"})
 _NUMERIC = {"start", "end", "sent_id", "year", "n_chars", "value", "score", "subsection", "enum_n", "ordinal",
             "expected", "observed", "confidence"}

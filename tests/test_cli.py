@@ -87,3 +87,23 @@ def test_wheel_carries_resources_and_runs_on_the_seed(tmp_path):
     assert str(env_dir) in where
     docs = pd.read_csv(out / "documents.csv", dtype=str)
     assert docs.loc[0, "adcode"] == "630223"
+
+
+def test_parquet_and_stata_outputs_carry_the_same_rows_and_labels(tmp_path):
+    out = tmp_path / "out"
+    assert main(["analyze", str(SEED), "--out", str(out), "--quiet", "--no-figures",
+                 "--format", "csv,parquet,dta"]) == 0
+    csv = pd.read_csv(out / "sentences.csv", keep_default_na=False)
+    parquet = pd.read_parquet(out / "sentences.parquet")
+    assert len(parquet) == len(csv) and list(parquet.columns) == list(csv.columns)
+    assert parquet["text"].tolist() == csv["text"].tolist()
+    with pd.io.stata.StataReader(out / "sentences.dta") as reader:
+        labels = reader.variable_labels()
+        values = reader.value_labels()
+        dta = reader.read(convert_categoricals=False)
+    assert labels["sent_id"].startswith("sentence number")
+    section_labels = next(v for k, v in values.items() if "section" in k)
+    assert section_labels[5] == "5" and section_labels[0] == "preamble"
+    assert sorted(dta["section"].unique().tolist()) == [0, 1, 2, 3, 4, 5]
+    assert dta["text"].tolist() == csv["text"].tolist()
+    assert dta["end_"].tolist() == csv["end"].tolist()  # Stata reserves "end"
