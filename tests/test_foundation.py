@@ -244,3 +244,28 @@ def test_sentence_split_details():
         "五、存在的主要问题及改进情况", "（一）存在的主要问题:", "基层公开标准化水平有待提高。",
         "（二）组织机构方面", "我区成立了领导小组。", "六、其他需要报告的事项", "2021年，无收费。"]
     assert normalize_text("<!--[if !supportLists]-->一是加强领导！") == "一是加强领导！"
+
+
+@pytest.mark.parametrize("title,issuer,level,province,adcode", [
+    # constructed titles of the kinds a national corpus holds
+    ("北京市财政局2022年政府信息公开工作年度报告", "北京市财政局", "department", "北京市", "110000"),
+    ("昆山市人民政府2022年政府信息公开工作年度报告", "昆山市人民政府", "county", "江苏省", "320583"),
+    ("广州市人民政府办公厅2023年政府信息公开工作年度报告", "广州市人民政府办公厅", "city", "广东省", "440100"),
+    ("浙江省人民政府2022年政府信息公开工作年度报告", "浙江省人民政府", "province", "浙江省", "330000"),
+    ("成都市武侯区玉林街道办事处2022年政府信息公开工作年度报告", "成都市武侯区玉林街道办事处", "township", "四川省", "510107"),
+    ("2022年度长沙市教育局政府信息公开工作年度报告", "长沙市教育局", "department", "湖南省", "430100"),
+    ("国家税务总局2022年政府信息公开工作年度报告", "国家税务总局", "department", None, None),
+])
+def test_docvars_for_other_kinds_of_issuer(title, issuer, level, province, adcode):
+    from govtext.docvars import extract_docvars
+
+    dv = extract_docvars(title + "\n一、总体情况\n本年度主动公开政府信息100条。")
+    assert (dv["issuer"], dv["level"], dv["province"], dv["adcode"]) == (issuer, level, province, adcode)
+    assert dv["year"] == int(title.split("年")[0][-4:])
+
+
+def test_heading_variants_map_to_statutory_sections():
+    text = ("一．概述\n本年度工作。\n二、 主动公开政府信息情况\n公开100条。\n三、政府信息依申请公开情况\n收到3件。\n"
+            "四、因政府信息公开工作被申请行政复议、提起行政诉讼情况\n无。\n"
+            "五、政府信息公开工作存在的主要问题及改进措施\n（一）存在问题\n公开不及时。\n六、其他需要说明的事项\n无。")
+    assert [s.section for s in find_sections(text)] == ["1", "2", "3", "4", "5", "6"]
