@@ -12,8 +12,10 @@ key, which is checked on load.
 >>> key = cache.key("ab" * 32, stage="document")
 >>> cache.get(key) is None
 True
->>> cache.put(key, {"text": "正文"}); cache.get(key)
-{'text': '正文'}
+>>> cache.put(key, {"text": "正文", "n": float("nan")})
+{'n': None, 'text': '正文'}
+>>> cache.get(key)
+{'n': None, 'text': '正文'}
 """
 
 from __future__ import annotations
@@ -96,7 +98,8 @@ class DocumentCache:
         self.hits += 1
         return entry["value"]
 
-    def put(self, key: str, value) -> None:
+    def put(self, key: str, value):
+        """Store ``value``; returns it as a later :meth:`get` will see it (after the JSON round trip)."""
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -104,3 +107,4 @@ class DocumentCache:
         with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as f:
             f.write(data.encode("utf-8"))
         os.replace(tmp, path)
+        return json.loads(data)["value"]

@@ -255,9 +255,8 @@ def _doc_stage(d: Document, name: str, compute, settings: dict, cache) -> pd.Dat
         stored = cache.get(ckey)
         if stored is None:
             computed = compute(d)
-            stored = {"columns": list(computed.columns), "records": computed.to_dict("records")}
-            cache.put(ckey, stored)
-            stored = cache.get(ckey) or stored  # as a warm run will see it: same output cold or warm
+            # what put returns is what a warm run will load: the output is the same cold or warm
+            stored = cache.put(ckey, {"columns": list(computed.columns), "records": computed.to_dict("records")})
         df = pd.DataFrame(stored["records"], columns=stored["columns"])
     d.stages[key] = df
     return df
