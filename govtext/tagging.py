@@ -404,7 +404,7 @@ class RuleTagger:
         cur_section = None
         cur_sub = None
         run_open = False  # an enumeration run opened by a lead-in is in progress (outside 五)
-        for idx, row in doc.iterrows():
+        for idx, row in zip(doc.index, doc.to_dict("records")):  # plain dicts: iterrows is slow
             text, section, kind = row["text"], row["section"], row["kind"]
             sub_key = (row["subsection"] if not pd.isna(row["subsection"]) else None, row["sub_heading"])
             in5 = section == "5"
@@ -1033,7 +1033,7 @@ def _items(doc: pd.DataFrame, label: str) -> list[dict]:
     cur = None
     top = None
     in_run = False
-    for _, r in doc.iterrows():
+    for r in doc.to_dict("records"):
         if r["label"] != label:
             # other sentences between items (a heading, background) do not end a run
             if r["label"] != "other":
