@@ -614,20 +614,31 @@ def corpus_from_files(pairs: list[tuple[str, str]], docvars=None, pattern: str |
 
 
 def _run_dask(jobs):
-    """Run the per-document pipeline as a dask.bag; results come back in input order."""
+    """Run the per-document pipeline as a dask.bag; results come back in input order.
+
+    Uses the active ``dask.distributed`` client; else connects to the scheduler named by Dask's
+    ``scheduler-address`` setting (environment variable ``DASK_SCHEDULER_ADDRESS``); else runs on
+    Dask's local process scheduler.
+    """
     try:
+        import dask
         import dask.bag as db
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError("engine='dask' needs dask: pip install 'govtext[dask]'") from exc
+    bag = db.from_sequence(jobs, npartitions=max(1, min(len(jobs), 64))).map(_work)
     try:
-        from distributed import default_client
-
+        from distributed import Client, default_client
+    except ImportError:
+        return bag.compute(scheduler="processes")
+    try:
         default_client()
-        scheduler = None  # use the active distributed client
-    except (ImportError, ValueError):
-        scheduler = "processes"
-    bag = db.from_sequence(jobs, npartitions=max(1, min(len(jobs), 64)))
-    return bag.map(_work).compute(scheduler=scheduler) if scheduler else bag.map(_work).compute()
+        return bag.compute()
+    except ValueError:
+        address = dask.config.get("scheduler-address", None)
+        if not address:
+            return bag.compute(scheduler="processes")
+        with Client(address) as client:
+            return client.compute(bag).result()
 
 
 def _run(jobs, workers: int, progress: bool | None):

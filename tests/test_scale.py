@@ -98,3 +98,17 @@ def test_dask_local_cluster_gives_the_same_output(tmp_path, shared):
             distributed.Client(cluster):
         on_dask = _frames(govtext.read_corpus(folder, engine="dask", progress=False))
     _assert_same(local, on_dask)
+
+
+def test_dask_scheduler_address_from_the_environment(tmp_path, shared, monkeypatch):
+    """What `DASK_SCHEDULER_ADDRESS=… govtext analyze … --engine dask` does: connect to that scheduler."""
+    distributed = pytest.importorskip("distributed")
+    import dask
+
+    folder = _corpus_folder(tmp_path, shared)
+    local = _frames(govtext.read_corpus(folder, progress=False))
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with dask.config.set({"scheduler-address": cluster.scheduler_address}):
+            on_dask = _frames(govtext.read_corpus(folder, engine="dask", progress=False))
+        assert cluster.scheduler.transition_counter > 0  # the work ran on that cluster
+    _assert_same(local, on_dask)
