@@ -23,13 +23,47 @@ def _cues() -> re.Pattern:
     return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)), re.I)
 
 
+_SEGMENT = re.compile(r"[^。！？!?\s]+[。！？!?]*\s*")
+
+
+def _is_spam(piece: str, rx: re.Pattern) -> bool:
+    return len(piece) < 200 and len({m.group(0).lower() for m in rx.finditer(piece)}) >= 2
+
+
 def strip_spam(text: str) -> tuple[str, list[str]]:
-    """``text`` without its spam lines, and the lines removed."""
+    """``text`` without its spam lines, and the lines removed.
+
+    A long line (a scraped page's body on one line) is checked sentence by sentence and
+    space-separated run by run, so spam injected inside it is removed too.
+
+    >>> body = "一、总体情况 " + "本年度主动公开政府信息100条，均按规定及时发布。" * 10
+    >>> text, removed = strip_spam(body + " 澳门新葡京 真人娱乐 注册送彩金 二、主动公开政府信息情况")
+    >>> removed, text.endswith("及时发布。 二、主动公开政府信息情况")
+    (['澳门新葡京', '真人娱乐', '注册送彩金'], True)
+    """
     keep, spam = [], []
     rx = _cues()
     for line in text.split("\n"):
-        if len(line) < 200 and len({m.group(0).lower() for m in rx.finditer(line)}) >= 2:
+        if _is_spam(line, rx):
             spam.append(line.strip())
+        elif len(line) >= 200 and rx.search(line):
+            pieces = _SEGMENT.findall(line)
+            # a run of neighbouring pieces that together hold two cues (spam split by spaces)
+            drop = set()
+            for i in range(len(pieces)):
+                for j in range(i + 1, min(i + 6, len(pieces)) + 1):
+                    window = "".join(pieces[i:j])
+                    if rx.search(pieces[i]) and _is_spam(window, rx) and rx.search(pieces[j - 1]):
+                        drop.update(range(i, j))
+                        break
+            grown = True
+            while grown:  # a piece with one cue next to dropped spam is part of it
+                extra = {k for k in range(len(pieces)) if k not in drop and (k - 1 in drop or k + 1 in drop)
+                         and len(pieces[k]) < 200 and rx.search(pieces[k])}
+                drop |= extra
+                grown = bool(extra)
+            spam.extend(pieces[k].strip() for k in sorted(drop))
+            keep.append("".join(p for k, p in enumerate(pieces) if k not in drop) if drop else line)
         else:
             keep.append(line)
     return "\n".join(keep), spam

@@ -269,3 +269,17 @@ def test_heading_variants_map_to_statutory_sections():
             "四、因政府信息公开工作被申请行政复议、提起行政诉讼情况\n无。\n"
             "五、政府信息公开工作存在的主要问题及改进措施\n（一）存在问题\n公开不及时。\n六、其他需要说明的事项\n无。")
     assert [s.section for s in find_sections(text)] == ["1", "2", "3", "4", "5", "6"]
+
+
+def test_spam_injected_inside_a_one_line_body_is_removed(tmp_path, shared):
+    src = shared / "corpus" / "pingtan" / "202302_80629.txt"
+    raw = src.read_text(encoding="utf-8")
+    spam = " 澳门新葡京 真人娱乐 注册送彩金 百家乐在线 "
+    dirty = raw.replace(" 二、主动公开政府信息情况", spam + "二、主动公开政府信息情况", 1)
+    assert dirty != raw
+    (tmp_path / "clean.txt").write_text(raw, encoding="utf-8")
+    (tmp_path / "dirty.txt").write_text(dirty, encoding="utf-8")
+    corpus = govtext.read_corpus(tmp_path, progress=False)
+    docs = corpus.docs.set_index("doc_id")
+    assert docs.loc["clean", "spam_lines"] == 0 and docs.loc["dirty", "spam_lines"] == 4
+    assert corpus.text("dirty") == corpus.text("clean")
