@@ -29,9 +29,10 @@ __all__ = ["TableWriter", "atomic_write", "write_table", "codebook", "FORMATS"]
 FORMATS = ("csv", "parquet", "dta")
 
 
-def atomic_write(path: Path, write) -> None:
+def atomic_write(path: Path, write) -> Path:
     """Call ``write(tmp_path)`` then rename onto ``path``: readers never see a half-written file."""
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
         write(tmp)
@@ -39,6 +40,7 @@ def atomic_write(path: Path, write) -> None:
     finally:
         if tmp.exists():
             tmp.unlink()
+    return path
 
 
 @lru_cache(maxsize=1)

@@ -37,6 +37,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .outputs import atomic_write
+
 __all__ = [
     "FONT_FAMILY", "font_family", "register_font", "use_chinese_font", "theme_trends", "theme_heatmap",
     "issue_remedy_bars", "keyness_bars", "reuse_over_time", "write_figures", "write_summary",
@@ -366,27 +368,12 @@ def reuse_over_time(reuse_df: pd.DataFrame, *, value: str = "share_near", keys: 
 
 
 # =============================================================================== corpus outputs
-def _atomic_write(path: Path, write) -> Path:
-    """Write through a temporary file in the same folder, then rename: readers never see half a file."""
-    import uuid
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp"
-    try:
-        write(str(tmp))
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
-
-
 def _save(fig, path: Path, dpi: int) -> Path:
-    return _atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=dpi, metadata={"Software": None}))
+    return atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=dpi, metadata={"Software": None}))
 
 
 def _save_csv(frame: pd.DataFrame, path: Path) -> Path:
-    return _atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8"))
+    return atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8"))
 
 
 def _inputs(source, docs_or_out, out_dir, dictionary):
@@ -514,7 +501,7 @@ def write_summary(source, docs_or_out, out_dir=None, *, figures: Sequence[str | 
         parts.append(_summary_table(key, table))
     parts.append("</body></html>")
     text = "\n".join(parts) + "\n"
-    return _atomic_write(out_dir / name, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    return atomic_write(out_dir / name, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 
 def _summary_table(key: str, table: pd.DataFrame) -> str:

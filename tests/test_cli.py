@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import venv
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from govtext.cli import main
 from govtext.resources import read_resource_lines
@@ -60,7 +58,6 @@ def test_usage_errors_exit_2(tmp_path, capsys):
     assert main([]) == 2
 
 
-@pytest.mark.skipif(os.environ.get("GOVTEXT_SKIP_WHEEL") == "1", reason="GOVTEXT_SKIP_WHEEL=1")
 def test_wheel_carries_resources_and_runs_on_the_seed(tmp_path):
     """Build a wheel, install it in a fresh venv (dependencies from this environment), run the CLI."""
     dist = tmp_path / "dist"
