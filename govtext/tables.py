@@ -70,7 +70,7 @@ import pandas as pd
 from .resources import read_resource_lines
 
 __all__ = [
-    "parse_tables", "detect_regime", "codebook", "template_rows", "COLUMNS", "STATUSES", "CONFIDENCES",
+    "parse_tables", "table_records", "table_frame", "detect_regime", "codebook", "template_rows", "COLUMNS", "STATUSES", "CONFIDENCES",
     "T3_COLUMNS", "T3_APPLICANT_COLUMNS", "T3_RESULT_ROWS", "T4_ROWS", "T4_COLUMNS",
 ]
 
@@ -1142,7 +1142,7 @@ def _records(doc_id: str, table: str, row: str, cols: tuple[str, ...], cells: li
         unit = c.unit or units.get((table, col)) or None
         recs.append({
             "doc_id": doc_id, "table": table, "row": row, "column": col, "regime": regime,
-            "raw": raw, "value": c.value, "status": c.status, "unit": unit, "confidence": c.confidence,
+            "raw": raw, "value": None if c.value is None else float(c.value), "status": c.status, "unit": unit, "confidence": c.confidence,
             "reason": c.reason, "start": c.start, "end": c.end,
         })
     return recs
@@ -1179,15 +1179,27 @@ def parse_tables(text: str, doc_id: str = "", regime: str | None = None) -> pd.D
     >>> df[(df.row == "received")].confidence.unique().tolist()
     ['arithmetic']
     """
+    return table_frame(table_records(text, doc_id, regime))
+
+
+def table_records(text: str, doc_id: str = "", regime: str | None = None) -> list[dict]:
+    """:func:`parse_tables` as plain records (one dict per cell, keys :data:`COLUMNS`).
+
+    The per-document pipeline keeps these and builds one DataFrame per corpus
+    (:func:`table_frame`); a DataFrame per report would cost more than parsing it.
+
+    >>> len(table_records("一、本年新收政府信息公开申请数量 713000074", regime="2021")) > 0
+    True
+    """
     if not isinstance(text, str) or not text:
-        return _empty()
+        return []
     if regime not in (None, "2019", "2021", "pre2019"):
         raise ValueError(f"regime must be '2019', '2021', 'pre2019' or None, not {regime!r}")
     if regime in (None, "pre2019"):
         # "pre2019" from a caller is trusted only when the text has no template table either
         regime = detect_regime(text)
         if regime is None and not _TABLE_GATE.search(text):
-            return _empty()
+            return []
     units = _column_units()
     regions = _regions(text)
     recs: list[dict] = []
@@ -1225,7 +1237,12 @@ def parse_tables(text: str, doc_id: str = "", regime: str | None = None) -> pd.D
     cells = _consensus(rr)
     for bi, row in enumerate(T4_ROWS):
         recs += _records(doc_id, "t4", row, T4_COLUMNS, cells[bi * 5:(bi + 1) * 5], regime, units, text)
-    return _typed(pd.DataFrame.from_records(recs, columns=COLUMNS))
+    return recs
+
+
+def table_frame(records: list[dict]) -> pd.DataFrame:
+    """The typed DataFrame of cell records (of one report or many); see :func:`table_records`."""
+    return _typed(pd.DataFrame.from_records(records, columns=COLUMNS))
 
 
 def _safe(fn, fallback):
