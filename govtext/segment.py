@@ -72,12 +72,17 @@ class Tokenizer:
     @property
     def dictionary_hash(self) -> str:
         """sha256 of the dictionary entries and stopwords: what the tokens depend on."""
+        state = (self.entries, self.stopwords, self.backend, self.hmm)
+        cached = getattr(self, "_hash", None)  # (state, hex): recomputed only when an attribute was replaced
+        if cached and cached[0][0] is state[0] and cached[0][1] is state[1] and cached[0][2:] == state[2:]:
+            return cached[1]
         h = hashlib.sha256()
         for word, freq in self.entries:
             h.update(f"{word}\t{freq}\n".encode())
         h.update("\x00".join(sorted(self.stopwords)).encode())
         h.update(f"{self.backend}:{self.hmm}".encode())
-        return h.hexdigest()
+        self._hash = (state, h.hexdigest())
+        return self._hash[1]
 
     def _load(self):
         with self._lock:

@@ -39,6 +39,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -104,7 +105,7 @@ class ThemeDictionary:
             return list(dict.fromkeys(f"{t}/{s}" for t, s, _ in self.entries))
         return list(dict.fromkeys(s for t, s, _ in self.entries if t == theme))
 
-    @property
+    @cached_property  # frozen: computed once
     def sha256(self) -> str:
         """sha256 of the name, version and entries: what every theme measure depends on."""
         payload = json.dumps({"name": self.name, "version": self.version, "entries": self.entries},
@@ -169,8 +170,7 @@ def load_dictionary(source=None) -> ThemeDictionary:
     if source is None:
         from .resources import read_resource_text
 
-        return _from_mapping(_safe_yaml(read_resource_text(DEFAULT_RESOURCE), DEFAULT_RESOURCE),
-                             default_name="govtext-themes")
+        return _shipped_dictionary(read_resource_text(DEFAULT_RESOURCE))
     if isinstance(source, Mapping):
         return _from_mapping(source, default_name="custom")
     if isinstance(source, str) and "\n" not in source and (
@@ -183,6 +183,12 @@ def load_dictionary(source=None) -> ThemeDictionary:
     if isinstance(source, str):
         return _from_mapping(_safe_yaml(source, "<text>"), default_name="custom")
     raise TypeError(f"a theme dictionary is None, a path, YAML text, a dict or a ThemeDictionary, not {type(source)}")
+
+
+@lru_cache(maxsize=2)
+def _shipped_dictionary(text: str) -> ThemeDictionary:
+    """The shipped dictionary, parsed once per process (keyed by its text, so an edited file is re-read)."""
+    return _from_mapping(_safe_yaml(text, DEFAULT_RESOURCE), default_name="govtext-themes")
 
 
 def _safe_yaml(text: str, origin: str):
