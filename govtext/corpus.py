@@ -150,35 +150,49 @@ def _time_limit(seconds: float | None):
 
 
 # ------------------------------------------------------------------ per-document analyses
+# Each analysis gives a document's rows as plain tuples in its columns' order; the corpus builds one
+# DataFrame per analysis from all documents' rows (a DataFrame per document would cost more than the
+# analysis itself) and types it once (see _FRAMES).
 TAG_COLUMNS = ["doc_id", "sent_id", "label", "score", "cues"]
 TOKEN_COLUMNS = ["doc_id", "sent_id", "token", "start", "end"]
+CHECK_COLUMNS = ["doc_id", "check", "expected", "observed", "ok", "detail", "cells"]
 _INTEGER_COLUMNS = frozenset({"start", "end", "sent_id", "part_of", "issue_sent_id", "remedy_sent_id"})
 
 
-def _tables_of(d: Document) -> pd.DataFrame:
-    from .tables import parse_tables
-
-    return parse_tables(d.text, d.doc_id, d.docvars.get("regime"))
+def _rows(records: list[dict], columns: list[str]) -> list[tuple]:
+    return [tuple(r.get(c) for c in columns) for r in records]
 
 
-def _counts_of(d: Document) -> pd.DataFrame:
-    from .counts import extract_counts
+def _records(rows: list, columns: list[str]) -> list[dict]:
+    return [dict(zip(columns, r)) for r in rows]
+
+
+def _tables_of(d: Document) -> list[tuple]:
+    from .tables import COLUMNS, table_records
+
+    return _rows(table_records(d.text, d.doc_id, d.docvars.get("regime")), COLUMNS)
+
+
+def _counts_of(d: Document) -> list[tuple]:
+    from .counts import COUNT_COLUMNS, extract_counts
 
     # every sentence: extract_counts skips table runs itself, and headings may run into prose
-    return extract_counts(d.text, d.doc_id, spans=[(s["start"], s["end"]) for s in d.sentences],
-                          sent_ids=[s["sent_id"] for s in d.sentences])
+    df = extract_counts(d.text, d.doc_id, spans=[(s["start"], s["end"]) for s in d.sentences],
+                        sent_ids=[s["sent_id"] for s in d.sentences])
+    return _rows(df.astype(object).where(df.notna(), None).to_dict("records"), COUNT_COLUMNS)
 
 
-def _tags_of(d: Document, tagger: str = "default") -> pd.DataFrame:
+def _tags_of(d: Document, tagger: str = "default") -> list[tuple]:
     from .tagging import tag_sentences
 
     sents = pd.DataFrame([dict(doc_id=d.doc_id, **s) for s in d.sentences], columns=SENTENCE_COLUMNS)
     if sents.empty:
-        return pd.DataFrame(columns=TAG_COLUMNS)
-    return tag_sentences(sents, tagger=tagger)[TAG_COLUMNS]
+        return []
+    df = tag_sentences(sents, tagger=tagger)[TAG_COLUMNS]
+    return list(df.itertuples(index=False, name=None))
 
 
-def _tokens_of(d: Document, tok) -> pd.DataFrame:
+def _tokens_of(d: Document, tok) -> list[tuple]:
     """Segment the whole text once and give each token to the sentence it lies in (tables excluded)."""
     prose = [s for s in d.sentences if s["kind"] != "table"]
     starts = [s["start"] for s in prose]
@@ -195,17 +209,20 @@ def _tokens_of(d: Document, tok) -> pd.DataFrame:
             nxt = prose[i + 1] if i + 1 < len(prose) else None
             if nxt is not None and nxt["start"] < b:
                 rows.append((d.doc_id, nxt["sent_id"], token[nxt["start"] - a:], nxt["start"], b))
-    return pd.DataFrame(rows, columns=TOKEN_COLUMNS)
+    return rows
 
 
-def _checks_of(d: Document) -> pd.DataFrame:
+def _checks_of(d: Document) -> list[tuple]:
     """One document's checks, from its tables and counts (computed first, see ANALYSES' order)."""
     from .checks import check_tables
-    from .counts import check_narrative, check_narrative_vs_tables
+    from .counts import COUNT_COLUMNS, check_narrative, check_narrative_vs_tables
+    from .tables import COLUMNS, table_frame
 
-    tables = _doc_stage(d, "tables", _tables_of, {}, None)
-    counts = _doc_stage(d, "counts", _counts_of, {}, None)
-    return _concat([check_tables(tables), check_narrative(counts, d.text), check_narrative_vs_tables(counts, tables)])
+    tables = table_frame(_records(_doc_stage(d, "tables", _tables_of, {}, None), COLUMNS))
+    counts = _FRAMES["counts"](pd.DataFrame.from_records(_doc_stage(d, "counts", _counts_of, {}, None),
+                                                         columns=COUNT_COLUMNS))
+    df = _concat([check_tables(tables), check_narrative(counts, d.text), check_narrative_vs_tables(counts, tables)])
+    return _rows(df.astype(object).where(df.notna(), None).to_dict("records"), CHECK_COLUMNS)
 
 
 def _default_tokenizer():
@@ -235,31 +252,65 @@ def _stage_spec(name: str, tagger: str = "default", tokenizer=None):
 
 
 ANALYSES = ("tables", "counts", "checks", "tags", "tokens")  # checks need tables and counts: keep them first
-CHECK_COLUMNS = ["doc_id", "check", "expected", "observed", "ok", "detail", "cells"]
+
+
+def _typed_counts(df: pd.DataFrame) -> pd.DataFrame:
+    # TEMP until counts.count_frame lands
+    df["part_of"] = df["part_of"].astype("Int64")
+    for col in ("value", "value_low", "value_high"):
+        df[col] = df[col].astype("Float64")
+    df["start"] = df["start"].astype("int64")
+    df["end"] = df["end"].astype("int64")
+    df["cumulative"] = df["cumulative"].astype(bool)
+    df["metric"] = df["metric"].astype("string")
+    df["section"] = df["section"].astype("string")
+    return df
+
+
+def _typed_checks(df: pd.DataFrame) -> pd.DataFrame:
+    df["ok"] = df["ok"].astype("boolean")
+    for c in ("expected", "observed"):
+        df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
+    return df
+
+
+def _typed_tags(df: pd.DataFrame) -> pd.DataFrame:
+    df["score"] = df["score"].astype("float64")
+    return df
+
+
+def _typed_tables(df: pd.DataFrame) -> pd.DataFrame:
+    from .tables import _typed
+
+    return _typed(df)
+
+
+_FRAMES = {"tables": _typed_tables, "counts": _typed_counts, "checks": _typed_checks, "tags": _typed_tags,
+           "tokens": lambda df: df}
 
 
 def _stage_key(name: str, settings: dict) -> str:
     return f"stage:{name}:{sorted(settings.items())}"
 
 
-def _doc_stage(d: Document, name: str, compute, settings: dict, cache) -> pd.DataFrame:
-    """One document's result of one analysis: in memory, else from the disk cache, else computed (and cached)."""
+def _doc_stage(d: Document, name: str, compute, settings: dict, cache, columns: list[str] | None = None) -> list:
+    """One document's rows of one analysis: in memory, else from the disk cache, else computed (and cached)."""
     key = _stage_key(name, settings)
-    df = d.stages.get(key)
-    if df is not None:
-        return df
+    rows = d.stages.get(key)
+    if rows is not None:
+        return rows
     if cache is None:
-        df = compute(d)
+        rows = compute(d)
     else:
+        columns = columns or _stage_spec(name)[1]
         ckey = cache.key(d.sha256, name, doc_id=d.doc_id, **settings)
         stored = cache.get(ckey)
-        if stored is None:
-            computed = compute(d)
+        if stored is None or stored.get("columns") != list(columns):
             # what put returns is what a warm run will load: the output is the same cold or warm
-            stored = cache.put(ckey, {"columns": list(computed.columns), "records": computed.to_dict("records")})
-        df = pd.DataFrame(stored["records"], columns=stored["columns"])
-    d.stages[key] = df
-    return df
+            stored = cache.put(ckey, {"columns": list(columns), "rows": compute(d)})
+        rows = stored["rows"]
+    d.stages[key] = rows
+    return rows
 
 
 def _work(args):
@@ -275,8 +326,8 @@ def _work(args):
 
                         cache = DocumentCache(cache_dir)
                     for name in analyses:
-                        compute, _, settings = _stage_spec(name)
-                        _doc_stage(result, name, compute, settings, cache)
+                        compute, columns, settings = _stage_spec(name)
+                        _doc_stage(result, name, compute, settings, cache, columns)
                 except Exception:  # noqa: BLE001 - left to the lazy Corpus methods, which report it
                     result.stages.clear()
             return result
@@ -515,9 +566,8 @@ class Corpus:
             from .cache import DocumentCache
 
             cache = DocumentCache(self.cache_dir)
-        frames = [_doc_stage(d, name, compute, settings, cache) for d in self._analysed.values()]
-        frames = [f for f in frames if len(f)]
-        out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+        rows = [r for d in self._analysed.values() for r in _doc_stage(d, name, compute, settings, cache, columns)]
+        out = _FRAMES[name](pd.DataFrame.from_records(rows, columns=columns))
         for col in _INTEGER_COLUMNS.intersection(out.columns):  # offsets stay integers, with NA where missing
             out[col] = pd.to_numeric(out[col], errors="coerce").astype("Int64")
         self._cache[key] = out
