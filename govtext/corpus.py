@@ -194,21 +194,27 @@ def _tags_of(d: Document, tagger: str = "default") -> list[tuple]:
 
 def _tokens_of(d: Document, tok) -> list[tuple]:
     """Segment the whole text once and give each token to the sentence it lies in (tables excluded)."""
-    prose = [s for s in d.sentences if s["kind"] != "table"]
-    starts = [s["start"] for s in prose]
+    prose = [(s["start"], s["end"], s["sent_id"]) for s in d.sentences if s["kind"] != "table"]
+    doc_id, n = d.doc_id, len(prose)
     rows = []
-    for token, a, b in tok.tokenize(d.text):
-        i = bisect_right(starts, a) - 1
-        if i < 0 or not token.strip():
+    i = -1  # the last prose sentence starting at or before the token
+    b = 0
+    for token in tok.cut(d.text):
+        a, b = b, b + len(token)
+        while i + 1 < n and prose[i + 1][0] <= a:
+            i += 1
+        if i < 0 or token.isspace():
             continue
-        s = prose[i]
-        if a >= s["end"]:
+        start, end, sent_id = prose[i]
+        if a >= end:
             continue  # between sentences (a line break) or inside a table row
-        rows.append((d.doc_id, s["sent_id"], token[: s["end"] - a], a, min(b, s["end"])))
-        if b > s["end"]:  # a token across a sentence boundary: its tail belongs to the next one
-            nxt = prose[i + 1] if i + 1 < len(prose) else None
-            if nxt is not None and nxt["start"] < b:
-                rows.append((d.doc_id, nxt["sent_id"], token[nxt["start"] - a:], nxt["start"], b))
+        if b <= end:
+            rows.append((doc_id, sent_id, token, a, b))
+            continue
+        rows.append((doc_id, sent_id, token[: end - a], a, end))
+        # a token across a sentence boundary: its tail belongs to the next one
+        if i + 1 < n and prose[i + 1][0] < b:
+            rows.append((doc_id, prose[i + 1][2], token[prose[i + 1][0] - a:], prose[i + 1][0], b))
     return rows
 
 
