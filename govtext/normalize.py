@@ -73,7 +73,12 @@ def has_traditional(text: str) -> bool:
     >>> has_traditional("政府資訊公開"), has_traditional("政府信息公开")
     (True, False)
     """
-    return any(ch in _TRADITIONAL_MARKERS for ch in text)
+    return _traditional_rx().search(text) is not None
+
+
+@lru_cache(maxsize=1)
+def _traditional_rx() -> re.Pattern:
+    return re.compile("[" + "".join(re.escape(ch) for ch in sorted(_TRADITIONAL_MARKERS)) + "]")
 
 
 @lru_cache(maxsize=1)
