@@ -23,6 +23,8 @@ __all__ = ["main", "analyze"]
 
 # tables written for every chunk of documents, in this order; each is optional when its module fails
 _CHUNK_TABLES = ("sections", "subsections", "sentences", "tables", "counts", "rates", "pairs")
+# the table rows check_across_years compares (kept from every chunk; the other cells are written and let go)
+_ACROSS_YEAR_ROWS = ("carried_over", "carried_forward", "rules", "normative_docs")
 
 
 def _chunk_frames(corpus) -> dict:
@@ -64,6 +66,7 @@ def analyze(paths, out: str | Path, *, docvars=None, pattern: str | None = None,
     corpus = None
     try:
         for i in chunks:
+            corpus = None  # let the previous chunk go before the next is read
             corpus = corpus_from_files(pairs[i:i + chunk_size], docvars=docvars, pattern=pattern, workers=workers,
                                        engine=engine, cache=cache, max_bytes=max_bytes, max_seconds=max_seconds,
                                        progress=progress, seen_sha256=seen, analyses=ANALYSES)
@@ -72,7 +75,7 @@ def analyze(paths, out: str | Path, *, docvars=None, pattern: str | None = None,
             for name, df in _chunk_frames(corpus).items():
                 writers[name].append(df)
             tables = corpus.tables()
-            year_cells.append(tables[tables["table"].isin(["t2", "t3"])])
+            year_cells.append(tables[tables["row"].isin(_ACROSS_YEAR_ROWS)])
             theme_rows.append(_theme_measures(corpus))
             for doc_id in corpus.doc_ids:
                 target = out / "texts" / f"{doc_id}.txt"
