@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import glob as _glob
 import hashlib
+import sys
+from array import array
 from bisect import bisect_right
 import re
 import signal
@@ -26,8 +28,10 @@ import threading
 from contextlib import contextmanager
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from itertools import chain
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import __version__
@@ -150,53 +154,66 @@ def _time_limit(seconds: float | None):
 
 
 # ------------------------------------------------------------------ per-document analyses
-# Each analysis gives a document's rows as plain tuples in its columns' order; the corpus builds one
-# DataFrame per analysis from all documents' rows (a DataFrame per document would cost more than the
-# analysis itself) and types it once (see _FRAMES).
+# Each analysis gives a document's result as columns ({column: values}, without doc_id, which is the
+# document's); the corpus builds one DataFrame per analysis from all documents' columns and types it
+# once (_FRAMES). A DataFrame per document would cost more than most analyses themselves, and rows of
+# Python objects would hold far more memory than these columns (tokens: strings shared, offsets packed).
 TAG_COLUMNS = ["doc_id", "sent_id", "label", "score", "cues"]
 TOKEN_COLUMNS = ["doc_id", "sent_id", "token", "start", "end"]
 CHECK_COLUMNS = ["doc_id", "check", "expected", "observed", "ok", "detail", "cells"]
 _INTEGER_COLUMNS = frozenset({"start", "end", "sent_id", "part_of", "issue_sent_id", "remedy_sent_id"})
+_PACKED = {"tokens": ("sent_id", "start", "end")}  # int32 arrays rather than lists of Python ints
 
 
-def _rows(records: list[dict], columns: list[str]) -> list[tuple]:
-    return [tuple(r.get(c) for c in columns) for r in records]
+def _columns(records: list[dict], columns: list[str]) -> dict[str, list]:
+    """Records (dicts) as columns, doc_id left out."""
+    return {c: [r.get(c) for r in records] for c in columns if c != "doc_id"}
 
 
-def _records(rows: list, columns: list[str]) -> list[dict]:
-    return [dict(zip(columns, r)) for r in rows]
+def _records(doc_id: str, data: dict[str, list]) -> list[dict]:
+    """A document's columns as records again, with its doc_id."""
+    cols = list(data)
+    return [{"doc_id": doc_id, **dict(zip(cols, values))} for values in zip(*(data[c] for c in cols))]
 
 
-def _tables_of(d: Document) -> list[tuple]:
+def _tables_of(d: Document) -> dict[str, list]:
     from .tables import COLUMNS, table_records
 
-    return _rows(table_records(d.text, d.doc_id, d.docvars.get("regime")), COLUMNS)
+    return _columns(table_records(d.text, d.doc_id, d.docvars.get("regime")), COLUMNS)
 
 
-def _counts_of(d: Document) -> list[tuple]:
+def _counts_of(d: Document) -> dict[str, list]:
     from .counts import COUNT_COLUMNS, extract_counts
 
     # every sentence: extract_counts skips table runs itself, and headings may run into prose
     df = extract_counts(d.text, d.doc_id, spans=[(s["start"], s["end"]) for s in d.sentences],
                         sent_ids=[s["sent_id"] for s in d.sentences])
-    return _rows(df.astype(object).where(df.notna(), None).to_dict("records"), COUNT_COLUMNS)
+    return _columns(df.astype(object).where(df.notna(), None).to_dict("records"), COUNT_COLUMNS)
 
 
-def _tags_of(d: Document, tagger: str = "default") -> list[tuple]:
+def _tags_of(d: Document, tagger: str = "default") -> dict[str, list]:
     from .tagging import tag_sentences
 
     sents = pd.DataFrame([dict(doc_id=d.doc_id, **s) for s in d.sentences], columns=SENTENCE_COLUMNS)
     if sents.empty:
-        return []
+        return _columns([], TAG_COLUMNS)
     df = tag_sentences(sents, tagger=tagger)[TAG_COLUMNS]
-    return list(df.itertuples(index=False, name=None))
+    return _columns(df.to_dict("records"), TAG_COLUMNS)
 
 
-def _tokens_of(d: Document, tok) -> list[tuple]:
+def _tokens_of(d: Document, tok) -> dict:
     """Segment the whole text once and give each token to the sentence it lies in (tables excluded)."""
     prose = [(s["start"], s["end"], s["sent_id"]) for s in d.sentences if s["kind"] != "table"]
-    doc_id, n = d.doc_id, len(prose)
-    rows = []
+    n = len(prose)
+    sent_ids, tokens, starts, ends = array("i"), [], array("i"), array("i")
+    intern = sys.intern  # a word repeated across the corpus is stored once
+
+    def add(sent_id, token, a, b):
+        sent_ids.append(sent_id)
+        tokens.append(intern(token))
+        starts.append(a)
+        ends.append(b)
+
     i = -1  # the last prose sentence starting at or before the token
     b = 0
     for token in tok.cut(d.text):
@@ -209,26 +226,25 @@ def _tokens_of(d: Document, tok) -> list[tuple]:
         if a >= end:
             continue  # between sentences (a line break) or inside a table row
         if b <= end:
-            rows.append((doc_id, sent_id, token, a, b))
+            add(sent_id, token, a, b)
             continue
-        rows.append((doc_id, sent_id, token[: end - a], a, end))
+        add(sent_id, token[: end - a], a, end)
         # a token across a sentence boundary: its tail belongs to the next one
         if i + 1 < n and prose[i + 1][0] < b:
-            rows.append((doc_id, prose[i + 1][2], token[prose[i + 1][0] - a:], prose[i + 1][0], b))
-    return rows
+            add(prose[i + 1][2], token[prose[i + 1][0] - a:], prose[i + 1][0], b)
+    return {"sent_id": sent_ids, "token": tokens, "start": starts, "end": ends}
 
 
-def _checks_of(d: Document) -> list[tuple]:
+def _checks_of(d: Document) -> dict[str, list]:
     """One document's checks, from its tables and counts (computed first, see ANALYSES' order)."""
     from .checks import check_tables
-    from .counts import COUNT_COLUMNS, check_narrative, check_narrative_vs_tables
-    from .tables import COLUMNS, table_frame
+    from .counts import check_narrative, check_narrative_vs_tables
+    from .tables import table_frame
 
-    tables = table_frame(_records(_doc_stage(d, "tables", _tables_of, {}, None), COLUMNS))
-    counts = _FRAMES["counts"](pd.DataFrame.from_records(_doc_stage(d, "counts", _counts_of, {}, None),
-                                                         columns=COUNT_COLUMNS))
+    tables = table_frame(_records(d.doc_id, _doc_stage(d, "tables", _tables_of, {}, None)))
+    counts = _frame("counts", [d.doc_id], [_doc_stage(d, "counts", _counts_of, {}, None)])
     df = _concat([check_tables(tables), check_narrative(counts, d.text), check_narrative_vs_tables(counts, tables)])
-    return _rows(df.astype(object).where(df.notna(), None).to_dict("records"), CHECK_COLUMNS)
+    return _columns(df.astype(object).where(df.notna(), None).to_dict("records"), CHECK_COLUMNS)
 
 
 def _default_tokenizer():
@@ -299,24 +315,41 @@ def _stage_key(name: str, settings: dict) -> str:
     return f"stage:{name}:{sorted(settings.items())}"
 
 
-def _doc_stage(d: Document, name: str, compute, settings: dict, cache, columns: list[str] | None = None) -> list:
-    """One document's rows of one analysis: in memory, else from the disk cache, else computed (and cached)."""
+def _doc_stage(d: Document, name: str, compute, settings: dict, cache, columns: list[str] | None = None) -> dict:
+    """One document's columns of one analysis: in memory, else from the disk cache, else computed (and cached)."""
     key = _stage_key(name, settings)
-    rows = d.stages.get(key)
-    if rows is not None:
-        return rows
+    data = d.stages.get(key)
+    if data is not None:
+        return data
     if cache is None:
-        rows = compute(d)
+        data = compute(d)
     else:
-        columns = columns or _stage_spec(name)[1]
+        columns = [c for c in (columns or _stage_spec(name)[1]) if c != "doc_id"]
         ckey = cache.key(d.sha256, name, doc_id=d.doc_id, **settings)
         stored = cache.get(ckey)
-        if stored is None or stored.get("columns") != list(columns):
+        if not isinstance(stored, dict) or sorted(stored) != sorted(columns):
+            computed = compute(d)
             # what put returns is what a warm run will load: the output is the same cold or warm
-            stored = cache.put(ckey, {"columns": list(columns), "rows": compute(d)})
-        rows = stored["rows"]
-    d.stages[key] = rows
-    return rows
+            stored = cache.put(ckey, {c: list(v) for c, v in computed.items()})
+        data = {c: array("i", stored[c]) if c in _PACKED.get(name, ()) else stored[c] for c in columns}
+    d.stages[key] = data
+    return data
+
+
+def _frame(name: str, doc_ids: list[str], parts: list[dict], columns: list[str] | None = None) -> pd.DataFrame:
+    """One typed DataFrame of an analysis from the documents' columns (see _FRAMES)."""
+    columns = columns or _stage_spec(name)[1]
+    lengths = [len(next(iter(p.values()))) if p else 0 for p in parts]
+    data = {"doc_id": np.repeat(np.array(doc_ids, dtype=object), lengths)}
+    for c in columns:
+        if c == "doc_id":
+            continue
+        if c in _PACKED.get(name, ()):
+            data[c] = np.concatenate([np.frombuffer(p[c], dtype=np.int32) for p in parts] or
+                                     [np.zeros(0, dtype=np.int32)]).astype(np.int64)
+        else:
+            data[c] = list(chain.from_iterable(p[c] for p in parts))
+    return _FRAMES[name](pd.DataFrame(data, columns=columns))
 
 
 def _work(args):
@@ -572,8 +605,9 @@ class Corpus:
             from .cache import DocumentCache
 
             cache = DocumentCache(self.cache_dir)
-        rows = [r for d in self._analysed.values() for r in _doc_stage(d, name, compute, settings, cache, columns)]
-        out = _FRAMES[name](pd.DataFrame.from_records(rows, columns=columns))
+        docs = list(self._analysed.values())
+        parts = [_doc_stage(d, name, compute, settings, cache, columns) for d in docs]
+        out = _frame(name, [d.doc_id for d in docs], parts, columns)
         for col in _INTEGER_COLUMNS.intersection(out.columns):  # offsets stay integers, with NA where missing
             out[col] = pd.to_numeric(out[col], errors="coerce").astype("Int64")
         self._cache[key] = out
