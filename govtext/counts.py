@@ -67,7 +67,7 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
@@ -101,6 +101,7 @@ _SCALES = {"千": 1000, "万": 10**4, "亿": 10**8, "百万": 10**6, "千万": 1
 _CN_NUM_CHARS = "零〇一二两三四五六七八九十百千万亿"
 _AR_NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _CN_NUM = rf"[{_CN_NUM_CHARS}]+(?:点[零〇一二三四五六七八九]+)?"
+_ARABIC_NUMBER = re.compile(rf"({_AR_NUM})(千万|百万|万亿|万|亿|千)?")
 
 
 def _cn_integer(s: str) -> int | None:
@@ -184,7 +185,7 @@ def parse_number(s: str) -> float | None:
         return None
     if s.startswith("百分之"):
         return parse_number(s[3:])
-    m = re.fullmatch(rf"({_AR_NUM})(千万|百万|万亿|万|亿|千)?", s)
+    m = _ARABIC_NUMBER.fullmatch(s)
     if m:
         try:
             d = Decimal(m.group(1).replace(",", ""))
@@ -206,6 +207,31 @@ def parse_number(s: str) -> float | None:
 
 
 # --------------------------------------------------------------------------- resources
+class _Suffixes:
+    """Which word of a list a string ends with: the first in list order (one dict look-up per word length)."""
+
+    def __init__(self, words):
+        self.words = tuple(words)
+        self._index: dict[str, int] = {}
+        for i, w in enumerate(self.words):
+            self._index.setdefault(w, i)
+        self._lengths = sorted({len(w) for w in self.words}, reverse=True)
+        self._last_chars = None if "" in self._index else frozenset(w[-1] for w in self.words)
+
+    def find(self, text: str, end: int, lo: int = 0) -> int:
+        """Index of the first word ``w`` with ``text.endswith(w, max(lo, end - len(w)), end)``, or -1."""
+        if self._last_chars is not None and (end <= lo or text[end - 1] not in self._last_chars):
+            return -1
+        best = -1
+        for n in self._lengths:
+            if end - n < lo:
+                continue
+            i = self._index.get(text[end - n: end], -1)
+            if i >= 0 and (best < 0 or i < best):
+                best = i
+        return best
+
+
 @dataclass(frozen=True)
 class _Metric:
     metric: str
@@ -235,6 +261,17 @@ class _Vocab:
     markers_any: re.Pattern
     markers_tables: re.Pattern
     number: re.Pattern
+    # the word lists above as suffix finders
+    q_before_ends: _Suffixes
+    q_after_initials: frozenset  # first characters of the q_after words
+    cue_ends: _Suffixes
+    trail_ends: _Suffixes  # trail words (for _strip_trail)
+    trail_pct_ends: _Suffixes  # trail words and those of a change or share (同比, 增长 …)
+    metrics_for: dict = field(default_factory=dict)  # (unit, kind) -> the metrics that allow them, filled as met
+
+
+# words a percentage's clause may end with, besides the trail words and those of up/down
+_PCT_TRAIL = ("同比", "环比", "较上年", "比上年", "显著", "明显", "大幅", "稳步", "持续")
 
 
 def _alt(words) -> str:
@@ -252,6 +289,8 @@ def _vocab() -> _Vocab:
     for line in read_resource_lines("qualifiers.tsv"):
         parts = [p.strip() for p in line.split("\t")] + [""]
         word, pos, canon, classes = parts[:4]
+        if not word:
+            continue
         if pos == "before":
             q_before.append((word, canon))
         else:
@@ -274,11 +313,17 @@ def _vocab() -> _Vocab:
         scope, rx = line.split("\t", 1)
         (any_m if scope.strip() == "any" else tab_m).append(rx.strip())
     units = _alt(re.escape(u) for u in unit_class)
+    trail = tuple(sorted(groups.get("trail", []), key=len, reverse=True))
+    up, down = tuple(groups.get("up", [])), tuple(groups.get("down", []))
     scale = "千万|百万|万亿|万|亿|千"
     sep = "至|到|~|～|-|－|—|–"
+    # a range needs a separator after a run of number, scale and unit characters: the
+    # lookahead only says so, and spares the backtracking through every shorter number
+    run = "".join(re.escape(c) for c in sorted(set("".join(unit_class)) | set(_CN_NUM_CHARS) | set("点,.")))
+    range_ahead = rf"(?=[\d{run}]*(?:{sep}))"
     number = re.compile(
         rf"(?P<pcn>百分之(?P<pcn_n>{_CN_NUM}))"
-        rf"|(?P<n1>{_AR_NUM}|{_CN_NUM})(?P<s1>{scale})?(?P<u1>{units})?(?P<sep>{sep})"
+        rf"|{range_ahead}(?P<n1>{_AR_NUM}|{_CN_NUM})(?P<s1>{scale})?(?P<u1>{units})?(?P<sep>{sep})"
         rf"(?P<n2>{_AR_NUM}|{_CN_NUM})(?P<s2>{scale})?(?P<y2>余|多)?(?P<u2>{units})"
         rf"|(?P<n>{_AR_NUM}|{_CN_NUM})(?P<s>{scale})?(?P<y>余|多)?(?P<u>{units})?"
     )
@@ -289,18 +334,23 @@ def _vocab() -> _Vocab:
         q_after=tuple(q_after),
         metrics=tuple(metrics),
         lead=re.compile("^(?:" + "|".join(f"(?:{w})" for w in groups.get("lead*", [])) + ")"),
-        trail=tuple(sorted(groups.get("trail", []), key=len, reverse=True)),
+        trail=trail,
         verbs=re.compile("^(?:" + _alt(groups.get("verb", [])) + ")+(?:了|出|到)?$"),
         verb_tail=re.compile("(?:" + _alt(groups.get("verb", [])) + ")(?:了|出|到)?$"),
         stop=re.compile(_alt(groups.get("stop", []))),
         cues=tuple(groups.get("cue", [])),
-        up=tuple(groups.get("up", [])),
-        down=tuple(groups.get("down", [])),
+        up=up,
+        down=down,
         anchor=re.compile("|".join(groups.get("anchor", []))),
         cumul=re.compile(_alt(groups.get("cumul", []))),
         markers_any=re.compile("|".join(any_m)),
         markers_tables=re.compile("|".join(tab_m)),
         number=number,
+        q_before_ends=_Suffixes(w for w, _ in q_before),
+        q_after_initials=frozenset(w[:1] for w, _, _ in q_after),
+        cue_ends=_Suffixes(groups.get("cue", [])),
+        trail_ends=_Suffixes(w for w in trail if w),
+        trail_pct_ends=_Suffixes(w for w in trail + _PCT_TRAIL + up + down if w),
     )
 
 
@@ -311,7 +361,7 @@ _CLAUSE_BOUNDARY = set("，。；：！？!?;:（）()\n\t 　,")
 _OPEN_QUOTES = {"《": "》", "〈": "〉", "“": "”", "‘": "’", "「": "」"}
 _OPEN_QUOTE_RX = re.compile("[" + "".join(_OPEN_QUOTES) + "]")
 _SENT_END_RX = re.compile("[" + _SENT_END + "]")
-_CJK_RX = re.compile(f"[{_CJK}]")
+_POST_RUN = re.compile(f"“?[《》”{_CJK}]*")  # Chinese words and titles, an opening quote only first
 _MAX_QUOTE = 40
 _MAX_SENT = 1000  # longest stretch treated as one sentence
 _INCLUDED = re.compile(r"^（(?:[^（）。；]*[，,])?(?:含|包括|其中)[^（），。；、]{0,24}$")
@@ -395,6 +445,17 @@ def _in_spans(pos: int, starts: list[int], spans: list[tuple[int, int]]) -> bool
     return i >= 0 and spans[i][0] <= pos < spans[i][1]
 
 
+class _SpanSet:
+    """Merged, sorted spans: ``pos in spans`` by bisection."""
+
+    def __init__(self, spans: list[tuple[int, int]]):
+        self.spans = spans
+        self.starts = [a for a, _ in spans]
+
+    def __contains__(self, pos: int) -> bool:
+        return _in_spans(pos, self.starts, self.spans)
+
+
 class _Sentences:
     """Sentence bounds (ends at 。！？!? and line ends) by bisection."""
 
@@ -422,20 +483,20 @@ class _Sentences:
 
 
 # --------------------------------------------------------------------------- metric words
-def _strip_trail(s: str, v: _Vocab, extra: tuple = ()) -> str:
+def _strip_trail(s: str, v: _Vocab, pct: bool = False) -> str:
+    """Strip trailing connectives (达, 共计 …; also 同比, 增长 … for a percentage) and qualifiers (约, 超过 …)."""
+    trail = v.trail_pct_ends if pct else v.trail_ends
     changed = True
     while changed and s:
         changed = False
-        for w in v.trail + extra:
-            if w and s.endswith(w) and len(s) > 0:
-                s = s[: -len(w)]
-                changed = True
-                break
-        for q, _ in v.q_before:
-            if s.endswith(q):
-                s = s[: -len(q)]
-                changed = True
-                break
+        i = trail.find(s, len(s))
+        if i >= 0:
+            s = s[: -len(trail.words[i])]
+            changed = True
+        i = v.q_before_ends.find(s, len(s))
+        if i >= 0:
+            s = s[: -len(v.q_before_ends.words[i])]
+            changed = True
     return s
 
 
@@ -453,11 +514,7 @@ def _clean_pre(pre: str, v: _Vocab, pct: bool) -> str:
     pre = pre.strip()
     if pre.endswith(("、", "，")):
         return ""
-    extra = (
-        ("同比", "环比", "较上年", "比上年", "显著", "明显", "大幅", "稳步", "持续")
-        + v.up + v.down if pct else ()
-    )
-    pre = _strip_trail(pre, v, extra)
+    pre = _strip_trail(pre, v, pct)
     # a year inside the clause starts it (a heading glued to its text: …的数量2016年全区主动公开…)
     years = [m for m in _YEAR_IN_CLAUSE.finditer(pre) if _strip_lead(pre[m.start():], v)]
     if years and years[-1].start() > 0:
@@ -469,21 +526,12 @@ def _clean_pre(pre: str, v: _Vocab, pct: bool) -> str:
         if head:
             pre = head
     pre = _strip_lead(pre, v)
-    return _strip_trail(pre, v, extra)
+    return _strip_trail(pre, v, pct)
 
 
 def _post_phrase(text: str, b: int, v: _Vocab, limit: int) -> str:
     """The noun phrase right after a count (``25家成员单位组成的`` → 成员单位)."""
-    j = b
-    hi = min(limit, b + 24)
-    while j < hi:
-        ch = text[j]
-        if ch in "《》“”" or _CJK_RX.match(ch):
-            if ch == "“" and j > b:
-                break
-            j += 1
-            continue
-        break
+    j = _POST_RUN.match(text, b, max(b, min(limit, b + 24))).end()
     post = text[b:j]
     if v.stop.match(post):
         return ""
@@ -501,11 +549,12 @@ def _match_metric(metric_raw: str, unit: str, kind: str, context: str, v: _Vocab
     if not metric_raw or metric_raw.endswith("等"):
         return None
     u = unit if unit else "-"
-    for m in v.metrics:
-        if "*" not in m.units and u not in m.units:
-            continue
-        if "*" not in m.kinds and kind not in m.kinds:
-            continue
+    candidates = v.metrics_for.get((u, kind))
+    if candidates is None:
+        candidates = v.metrics_for[u, kind] = tuple(
+            m for m in v.metrics
+            if ("*" in m.units or u in m.units) and ("*" in m.kinds or kind in m.kinds))
+    for m in candidates:
         if not m.pattern.search(metric_raw):
             continue
         if m.context is not None and not m.context.search(context):
@@ -516,6 +565,9 @@ def _match_metric(metric_raw: str, unit: str, kind: str, context: str, v: _Vocab
 
 # --------------------------------------------------------------------------- extraction
 _BAD_BEFORE = set("0123456789.@/\\#_-:&=?")
+_ID_LIKE = re.compile(r"\d{14}")
+_AS_OF = re.compile("截至|截止")
+_KIND_OF_CLASS = {"money": "money", "duration": "duration"}
 _SINGLE_CN = set("零〇一二两三四五六七八九十")
 
 
@@ -523,36 +575,30 @@ _SINGLE_CN = set("零〇一二两三四五六七八九十")
 _NUMBER_START = re.compile(rf"[\d{_CN_NUM_CHARS}]")
 
 
-def _numbers(text: str, lo: int, hi: int, v: _Vocab):
-    """The matches of ``v.number.finditer(text, lo, hi)``, found faster.
-
-    The pattern has no literal prefix, so ``finditer`` tries it at every offset; this
-    jumps from one offset a number can start at to the next. The pattern never matches
-    the empty string, so the matches are the same.
-    """
+def _scan(text: str, lo: int, hi: int, v: _Vocab, skip: _SpanSet, quoted: _SpanSet) -> list[dict]:
+    """Candidate quantities in text[lo:hi] as dicts (no metric yet), outside ``skip`` and ``quoted``."""
+    out: list[dict] = []
+    # the matches of v.number.finditer(text, lo, hi), found faster: the pattern has no literal
+    # prefix, so finditer tries it at every offset; this jumps from one offset a number can
+    # start at to the next (the pattern never matches the empty string: the matches are the same)
     search, match = _NUMBER_START.search, v.number.match
     pos = lo
     while True:
         c = search(text, pos, hi)
         if c is None:
-            return
-        a = c.start()
-        m = match(text, a, hi)
+            return out
+        m = match(text, c.start(), hi)
         if m is None:
-            pos = a + 1
-        else:
-            yield m
-            pos = m.end()
-
-
-def _scan(text: str, lo: int, hi: int, v: _Vocab, skip, quoted):
-    """Yield candidate quantities in text[lo:hi] as dicts (no metric yet)."""
-    for m in _numbers(text, lo, hi, v):
-        a, b = m.start(), m.end()
+            pos = c.start() + 1
+            continue
+        b = pos = m.end()
+        if m.end("n") == b and text[b - 1] not in "万亿":
+            continue  # a bare number with no 万/亿 (2023年, 进一步): rejected below too, but most numbers are these
+        a = m.start()
         before = text[a - 1] if a > 0 else ""
         if before == "第" or before in _BAD_BEFORE or before.isascii() and before.isalpha():
             continue
-        if skip(a) or quoted(a):
+        if a in skip or a in quoted:
             continue
         if m.group("pcn"):
             value = parse_number(m.group("pcn_n"))
@@ -595,7 +641,7 @@ def _scan(text: str, lo: int, hi: int, v: _Vocab, skip, quoted):
             if value is None:
                 continue
             low = high = None
-        if re.match(r"\d{14}", numtxt) or (value is not None and not math.isfinite(value)):
+        if _ID_LIKE.match(numtxt) or (value is not None and not math.isfinite(value)):
             continue  # ID-like digit strings are not counts
         nxt = text[b] if b < len(text) else ""
         if unit and nxt and nxt in v.unit_not_followed.get(unit, ""):
@@ -609,7 +655,7 @@ def _scan(text: str, lo: int, hi: int, v: _Vocab, skip, quoted):
         # when its measure word ends the clause (发布会三场。); a lone 一 is an article
         # (组织一名负责人, 一次性告知), never a count
         if numtxt[0] in _SINGLE_CN and len(numtxt) == 1 and not yu and not m.group("pcn"):
-            if numtxt == "一" or not (any(text.endswith(c, max(lo, a - len(c)), a) for c in v.cues)
+            if numtxt == "一" or not (v.cue_ends.find(text, a, lo) >= 0
                                       or (unit and text[b: b + 1] in ("，", "。", "；", "、", "）", "\n"))):
                 continue
         # money keeps its scale in the unit; Chinese numerals ending in 万/亿 too (二十万元 → 20 万元)
@@ -629,24 +675,22 @@ def _scan(text: str, lo: int, hi: int, v: _Vocab, skip, quoted):
         # qualifiers
         q_after = "余" if yu else ""
         end = b
-        for w, canon, classes in v.q_after:
-            if text.startswith(w, b) and w not in ("余", "多") and (not classes or cls in classes):
-                q_after = canon if not q_after else q_after
-                end = b + len(w)
-                break
-        q_before = ""
-        for w, canon in v.q_before:
-            if text.endswith(w, max(lo, a0 - len(w)), a0):
-                q_before = canon
-                break
+        if text[b: b + 1] in v.q_after_initials:
+            for w, canon, classes in v.q_after:
+                if text.startswith(w, b) and w not in ("余", "多") and (not classes or cls in classes):
+                    q_after = canon if not q_after else q_after
+                    end = b + len(w)
+                    break
+        i = v.q_before_ends.find(text, a0, lo)
+        q_before = v.q_before[i][1] if i >= 0 else ""
         if value is None:
             qualifier = "范围"
         else:
             qualifier = "+".join(q for q in (q_before, q_after) if q)
-        yield {
+        out.append({
             "start": a, "end": end, "value": value, "value_low": low, "value_high": high,
             "unit": unit_out, "cls": cls, "qualifier": qualifier, "num_end": b,
-        }
+        })
 
 
 def _scale(x: float, mult: int) -> float:
@@ -700,23 +744,16 @@ def count_records(text: str, doc_id: str = "", spans: list[tuple[int, int]] | No
     :func:`count_frame` makes the DataFrame, for one report or a whole corpus at once.
 
     >>> [(r["raw"], r["value"], r["role"], r["part_of"]) for r in count_records("诉求30件，其中咨询类10件、求助类20件。")]
-    [('30件', 30.0, 'total', None), ('10件', 10.0, 'part', 0), ('20件', 20.0, 'part', 0)]
+    [('30件', 30.0, 'total', None), ('10件', 10.0, 'part', 2), ('20件', 20.0, 'part', 2)]
     """
     text = text if isinstance(text, str) else ""
     v = _vocab()
     sections = find_sections(text)
     tables = table_spans(text, sections)
     t_starts = [a for a, _ in tables]
-    quotes = _quoted_spans(text)
-    q_starts = [a for a, _ in quotes]
+    skip, quoted = _SpanSet(tables), _SpanSet(_quoted_spans(text))
     sec_starts = [s.start for s in sections]
     sents = _Sentences(text)
-
-    def skip(pos: int) -> bool:
-        return _in_spans(pos, t_starts, tables)
-
-    def quoted(pos: int) -> bool:
-        return _in_spans(pos, q_starts, quotes)
 
     if spans is None:
         work = [(0, len(text), None)]
@@ -728,7 +765,10 @@ def count_records(text: str, doc_id: str = "", spans: list[tuple[int, int]] | No
     for lo, hi, sid in work:
         if hi <= lo:
             continue
-        cands = list(_scan(text, lo, hi, v, skip, quoted))
+        i = bisect_right(t_starts, lo) - 1
+        if i >= 0 and hi <= tables[i][1]:
+            continue  # inside a table: every number in it would be skipped
+        cands = _scan(text, lo, hi, v, skip, quoted)
         prev_end = lo
         prev_sent = None
         last_count: dict | None = None
@@ -743,11 +783,8 @@ def count_records(text: str, doc_id: str = "", spans: list[tuple[int, int]] | No
             a0 = a
             while a0 > prev_end and text[a0 - 1] == " ":
                 a0 -= 1
-            q_len = 0
-            for w, _ in v.q_before:
-                if text.endswith(w, max(prev_end, a0 - len(w)), a0):
-                    q_len = len(w)
-                    break
+            i = v.q_before_ends.find(text, a0, prev_end)
+            q_len = len(v.q_before[i][0]) if i >= 0 else 0
             k = a0 - q_len
             while k > prev_end and text[k - 1] not in _CLAUSE_BOUNDARY:
                 k -= 1
@@ -757,7 +794,7 @@ def count_records(text: str, doc_id: str = "", spans: list[tuple[int, int]] | No
             pre = _clean_pre(pre_text, v, pct)
             post = _post_phrase(text, b, v, s_hi)
             # kind and direction
-            kind = {"money": "money", "duration": "duration"}.get(c["cls"], "count")
+            kind = _KIND_OF_CLASS.get(c["cls"], "count")
             direction = ""
             window = text[max(k, a0 - q_len - 8): a0 - q_len]
             ups = [w for w in v.up if w in window]
@@ -796,7 +833,7 @@ def count_records(text: str, doc_id: str = "", spans: list[tuple[int, int]] | No
                 metric = last_count["metric"]
             else:
                 metric = _match_metric(metric_raw, c["unit"] if c["cls"] != "percent" else "%", kind, context, v)
-            cumulative = bool(v.cumul.search(clause_since_prev) or re.search("截至|截止", context))
+            cumulative = bool(v.cumul.search(clause_since_prev) or _AS_OF.search(context))
             sec_i = bisect_right(sec_starts, a) - 1
             row = {
                 "doc_id": doc_id, "sent_id": sid,
@@ -825,7 +862,7 @@ def count_records(text: str, doc_id: str = "", spans: list[tuple[int, int]] | No
                 last["role"] = "total"
             continue
         last = r
-    for total, parts, _ in _part_groups(rows, text, min_parts=1, sents=sents):
+    for total, parts, _ in _part_groups(rows, text, min_parts=1, sents=sents, tables=tables):
         if total["role"] != "part":
             total["role"] = "total"
         for r in parts:
@@ -837,6 +874,8 @@ def count_records(text: str, doc_id: str = "", spans: list[tuple[int, int]] | No
 _OTHER_PART = re.compile(r"^(?:其他|其它|其余|剩余|另有|另)")
 _NEW_TOPIC = re.compile(r"^[，、；：\s]*(?:此外|另外|同时|另有|以及|并且)")
 _SHARE_CLOSE_TOL = 1.0  # shares of the parts summing to 100 ± this close the list
+_QIZHONG = re.compile("其中")
+_IN_TAIL = re.compile(r"[^，。；：\d]{0,12}?中[，：]")  # 在…的1913条政府信息中，
 _BARE_NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.]|\s*[年月日号])")
 
 
@@ -923,25 +962,27 @@ def _check_row(doc_id, check, expected, observed, ok, detail, rows) -> dict:
             "ok": ok, "detail": detail, "cells": _cells(rows)}
 
 
-def _part_groups(rows: list[dict], text: str, min_parts: int = 2, sents: _Sentences | None = None):
+def _part_groups(rows: list[dict], text: str, min_parts: int = 2, sents: _Sentences | None = None,
+                 tables: list[tuple[int, int]] | None = None):
     """Yield (total_row, [part_rows], [share_row or None]) for each 其中 / 在…中 structure
-    among ``rows`` (count rows as dicts, sorted by start)."""
+    among ``rows`` (count rows as dicts, sorted by start); ``tables`` is :func:`table_spans` of ``text``."""
     sents = sents or _Sentences(text)
     starts = [r["start"] for r in rows]
 
     def rows_in(a: int, b: int) -> list[dict]:
         return rows[bisect_left(starts, a): bisect_left(starts, b)]
 
-    tables = table_spans(text)
+    if tables is None:
+        tables = table_spans(text)
     t_starts = [a for a, _ in tables]
     triggers: list[tuple[int, dict | None]] = []
-    for m in re.finditer("其中", text):
+    for m in _QIZHONG.finditer(text):
         if not _in_spans(m.start(), t_starts, tables):
             triggers.append((m.end(), None))
     for r in rows:  # 在…的1913条政府信息中，
         if r["kind"] not in ("count", "money"):
             continue
-        tail = re.match(r"[^，。；：\d]{0,12}?中[，：]", text[r["end"]: r["end"] + 14])
+        tail = _IN_TAIL.match(text[r["end"]: r["end"] + 14])
         s_lo, _ = sents.bounds(r["start"])
         clause_lo = max(s_lo, max((text.rfind(c, s_lo, r["start"]) for c in "，；："), default=-1) + 1)
         if tail and "在" in text[clause_lo: r["start"]]:
