@@ -108,3 +108,41 @@ class DocumentCache:
             f.write(data.encode("utf-8"))
         os.replace(tmp, path)
         return json.loads(data)["value"]
+
+    # ---------------------------------------------------------------- whole-corpus tables
+    def _frame_path(self, key: str) -> Path:
+        return self.directory / "frames" / f"{key}.parquet"
+
+    def get_frame(self, key: str):
+        """A DataFrame stored by :meth:`put_frame` under ``key``, or None (absent, corrupt or another key)."""
+        import pyarrow.parquet as pq
+
+        try:
+            table = pq.read_table(self._frame_path(key))
+        except Exception:  # noqa: BLE001 - absent or unreadable: recompute
+            self.misses += 1
+            return None
+        meta = table.schema.metadata or {}
+        if meta.get(b"govtext_key", b"").decode() != key:
+            self.misses += 1
+            return None
+        df = table.to_pandas()
+        for col in json.loads(meta.get(b"govtext_object_columns", b"[]")):
+            df[col] = df[col].astype(object).where(df[col].notna(), None)  # as it was: Python objects, None
+        self.hits += 1
+        return df
+
+    def put_frame(self, key: str, df) -> None:
+        """Store ``df`` (Parquet, atomically) under ``key``; :meth:`get_frame` gives it back with its dtypes."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        path = self._frame_path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        table = pa.Table.from_pandas(df, preserve_index=False)
+        objects = [c for c in df.columns if df[c].dtype == object]
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), b"govtext_key": key.encode(),
+                                               b"govtext_object_columns": json.dumps(objects).encode()})
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        pq.write_table(table, tmp)
+        os.replace(tmp, path)

@@ -66,20 +66,22 @@ class Document:
     sections: list = field(default_factory=list)
     subsections: list = field(default_factory=list)
     sentences: list = field(default_factory=list)
-    stages: dict = field(default_factory=dict)  # derived per-document results: stage -> records
+    stages: dict = field(default_factory=dict)  # per-document analyses: stage key -> {column: values}
 
     def to_dict(self) -> dict:
-        """Plain, JSON-safe form (for the cache and for Dask)."""
+        """Plain, JSON-safe form (for the cache and for Dask), with the analyses run so far."""
         return {"text": self.text, "sha256": self.sha256, "format": self.format, "docvars": self.docvars,
                 "sections": [asdict(s) for s in self.sections],
                 "subsections": [asdict(s) for s in self.subsections],
-                "sentences": self.sentences}
+                "sentences": self.sentences,
+                "stages": {k: {c: list(v) for c, v in data.items()} for k, data in self.stages.items()}}
 
     @classmethod
     def from_dict(cls, doc_id: str, path: str, d: dict) -> Document:
+        stages = {k: _unpack(k.split(":")[1], data) for k, data in d.get("stages", {}).items()}
         return cls(doc_id, path, d["text"], d["sha256"], d["format"], d["docvars"],
                    [Section(**s) for s in d["sections"]], [Subsection(**s) for s in d["subsections"]],
-                   d["sentences"])
+                   d["sentences"], stages)
 
 
 def process_document(path: str, doc_id: str, max_bytes: int = DEFAULT_MAX_BYTES, data: bytes | None = None) -> Document:
@@ -331,9 +333,15 @@ def _doc_stage(d: Document, name: str, compute, settings: dict, cache, columns: 
             computed = compute(d)
             # what put returns is what a warm run will load: the output is the same cold or warm
             stored = cache.put(ckey, {c: list(v) for c, v in computed.items()})
-        data = {c: array("i", stored[c]) if c in _PACKED.get(name, ()) else stored[c] for c in columns}
+        data = _unpack(name, {c: stored[c] for c in columns})
     d.stages[key] = data
     return data
+
+
+def _unpack(name: str, data: dict) -> dict:
+    """A stage's columns as loaded from JSON: packed columns back to int32 arrays."""
+    packed = _PACKED.get(name, ())
+    return {c: array("i", v) if c in packed else v for c, v in data.items()}
 
 
 def _frame(name: str, doc_ids: list[str], parts: list[dict], columns: list[str] | None = None) -> pd.DataFrame:
@@ -356,45 +364,51 @@ def _work(args):
     path, doc_id, max_bytes, cache_dir, max_seconds, analyses = args
     try:
         with _time_limit(max_seconds):
-            result = _work_on(path, doc_id, max_bytes, cache_dir)
-            if isinstance(result, Document) and analyses:
-                try:
-                    cache = None
-                    if cache_dir is not None:
-                        from .cache import DocumentCache
-
-                        cache = DocumentCache(cache_dir)
-                    for name in analyses:
-                        compute, columns, settings = _stage_spec(name)
-                        _doc_stage(result, name, compute, settings, cache, columns)
-                except Exception:  # noqa: BLE001 - left to the lazy Corpus methods, which report it
-                    result.stages.clear()
-            return result
+            return _work_on(path, doc_id, max_bytes, cache_dir, analyses)
     except _Timeout:
         return {"path": path, "stage": "timeout",
                 "reason": f"processing took longer than {max_seconds:g} s (max_seconds): the file is probably "
                           "malformed; check it, or raise max_seconds (--max-seconds) if it is a very long report"}
 
 
-def _work_on(path, doc_id, max_bytes, cache_dir):
+def _work_on(path, doc_id, max_bytes, cache_dir, analyses=()):
+    """One file: its Document with ``analyses`` run. With a cache, the document and those analyses are one
+    entry, keyed by the file's bytes (and govtext's version and resources): a warm run reads one file."""
     try:
         if cache_dir is None:
-            return process_document(path, doc_id, max_bytes)
+            doc = process_document(path, doc_id, max_bytes)
+            _run_analyses(doc, analyses)
+            return doc
         from .cache import DocumentCache
 
         data = load_bytes(path, max_bytes=max_bytes)
         cache = DocumentCache(cache_dir)
         key = cache.key(hashlib.sha256(data).hexdigest(), "document")
         hit = cache.get(key)
-        if hit is not None:
-            return Document.from_dict(doc_id, path, hit)
-        doc = process_document(path, doc_id, data=data)
-        cache.put(key, doc.to_dict())
+        doc = Document.from_dict(doc_id, path, hit) if hit is not None else process_document(path, doc_id, data=data)
+        if _run_analyses(doc, analyses) or hit is None:
+            # keep what put returns (the JSON round trip), so that a cold run gives what a warm one will
+            doc = Document.from_dict(doc_id, path, cache.put(key, doc.to_dict()))
         return doc
     except ReadError as exc:
         return {"path": path, "stage": exc.stage, "reason": exc.reason}
     except Exception as exc:  # a bug or a library failure on one file must not stop the others
         return {"path": path, "stage": "internal", "reason": f"{type(exc).__name__}: {exc} (please report this file)"}
+
+
+def _run_analyses(doc: Document, analyses) -> bool:
+    """Run the analyses ``doc`` lacks; True when any was run. A failure is left to the lazy Corpus
+    methods, which report it: the document keeps no analyses then."""
+    ran = False
+    try:
+        for name in analyses:
+            compute, columns, settings = _stage_spec(name)
+            if _stage_key(name, settings) not in doc.stages:
+                _doc_stage(doc, name, compute, settings, None, columns)
+                ran = True
+    except Exception:  # noqa: BLE001
+        doc.stages.clear()
+    return ran
 
 
 def _apply_overrides(docs: pd.DataFrame, docvars, pattern: str | None) -> pd.DataFrame:
@@ -453,6 +467,7 @@ class Corpus:
         skip = set() if keep_duplicates else set(self.docs.loc[self.docs["duplicate_of"].notna(), "doc_id"])
         self._analysed = {k: d for k, d in self._documents.items() if k not in skip}
         self._cache: dict[str, pd.DataFrame] = {}
+        self._content_sha: str | None = None
 
     @staticmethod
     def _build_docs(documents: list[Document]) -> pd.DataFrame:
@@ -597,21 +612,43 @@ class Corpus:
     def _analysis(self, name: str, tagger: str = "default", tokenizer=None) -> pd.DataFrame:
         """A per-document analysis for every analysed document, computed once per document."""
         compute, columns, settings = _stage_spec(name, tagger=tagger, tokenizer=tokenizer)
-        key = _stage_key(name, settings)
+
+        def build(cache):
+            docs = list(self._analysed.values())
+            parts = [_doc_stage(d, name, compute, settings, cache, columns) for d in docs]
+            out = _frame(name, [d.doc_id for d in docs], parts, columns)
+            for col in _INTEGER_COLUMNS.intersection(out.columns):  # offsets stay integers, with NA where missing
+                out[col] = pd.to_numeric(out[col], errors="coerce").astype("Int64")
+            return out
+
+        return self._cached_frame(_stage_key(name, settings), build)
+
+    def _cached_frame(self, key: str, build) -> pd.DataFrame:
+        """The table ``key`` of this corpus: in memory, else (with a cache) stored whole for exactly these
+        documents, else ``build(cache)`` (and stored). A rerun on an unchanged corpus loads each table once."""
         if key in self._cache:
             return self._cache[key]
-        cache = None
-        if self.cache_dir is not None:
+        if self.cache_dir is None:
+            out = build(None)
+        else:
             from .cache import DocumentCache
 
             cache = DocumentCache(self.cache_dir)
-        docs = list(self._analysed.values())
-        parts = [_doc_stage(d, name, compute, settings, cache, columns) for d in docs]
-        out = _frame(name, [d.doc_id for d in docs], parts, columns)
-        for col in _INTEGER_COLUMNS.intersection(out.columns):  # offsets stay integers, with NA where missing
-            out[col] = pd.to_numeric(out[col], errors="coerce").astype("Int64")
+            fkey = cache.key(self._content_key(), "frame", table=key)
+            out = cache.get_frame(fkey)
+            if out is None:
+                out = build(cache)
+                cache.put_frame(fkey, out)
         self._cache[key] = out
         return out
+
+    def _content_key(self) -> str:
+        """sha256 of the analysed documents' ids and file hashes: what every corpus table depends on
+        (with govtext's version and resources, which the cache adds to every key)."""
+        if self._content_sha is None:
+            ids = [(d.doc_id, d.sha256) for d in self._analysed.values()]
+            self._content_sha = hashlib.sha256(repr(ids).encode("utf-8")).hexdigest()
+        return self._content_sha
 
     def kwic(self, pattern: str, window: int = 20, regex: bool = False) -> pd.DataFrame:
         """Keyword in context: every match of ``pattern`` with ``window`` characters either side.
