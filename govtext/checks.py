@@ -30,11 +30,14 @@ A check whose inputs are all blank has ``ok`` NA ("nothing printed"), not True.
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import pandas as pd
 
 from .tables import T3_APPLICANT_COLUMNS, T3_COLUMNS, T3_RESULT_ROWS, T4_COLUMNS, T4_ROWS
 
-__all__ = ["check_tables", "check_across_years", "rates", "CHECK_COLUMNS", "RATE_COLUMNS", "RATE_FORMULAS"]
+__all__ = ["check_tables", "check_table_records", "check_frame", "frame_records", "check_across_years", "rates",
+           "CHECK_COLUMNS", "RATE_COLUMNS", "RATE_FORMULAS"]
 
 CHECK_COLUMNS = ["doc_id", "check", "expected", "observed", "ok", "detail", "cells"]
 RATE_COLUMNS = ["doc_id", "rate", "value", "numerator", "denominator", "formula"]
@@ -44,24 +47,36 @@ _TOL = 1e-9
 
 
 # --------------------------------------------------------------------------- helpers
+def _missing(x) -> bool:
+    """None, NaN or pd.NA."""
+    return x is None or x is pd.NA or (isinstance(x, float) and x != x)
+
+
 class _Doc:
     """The cells of one report, addressable by (table, row, column)."""
 
-    def __init__(self, doc_id: str, frame: pd.DataFrame):
+    def __init__(self, doc_id: str, cells: list[dict]):
         self.doc_id = doc_id
-        self.cells = {(r.table, r.row, r.column): (r.status, r.value) for r in frame.itertuples(index=False)}
-        regimes = frame["regime"].dropna().unique().tolist() if "regime" in frame else []
+        self.cells = {(c["table"], c["row"], c["column"]): (c["status"], c["value"]) for c in cells}
+        regimes = [r for r in dict.fromkeys(c.get("regime") for c in cells) if not _missing(r)]
         self.regime = regimes[0] if len(regimes) == 1 else None
 
+    @cached_property
+    def _index(self) -> tuple[dict[str, list[str]], set[tuple[str, str]]]:
+        """The rows of each table (in order) and the (table, row) pairs with a cell that is not ``missing``."""
+        rows: dict[str, dict] = {}
+        printed = set()
+        for (t, r, _), (status, _) in self.cells.items():
+            rows.setdefault(t, {})[r] = None
+            if status != "missing":
+                printed.add((t, r))
+        return {t: list(rs) for t, rs in rows.items()}, printed
+
     def has_row(self, table: str, row: str) -> bool:
-        return any(k[0] == table and k[1] == row and self.cells[k][0] != "missing" for k in self.cells)
+        return (table, row) in self._index[1]
 
     def rows(self, table: str) -> list[str]:
-        seen = []
-        for t, r, _ in self.cells:
-            if t == table and r not in seen:
-                seen.append(r)
-        return seen
+        return list(self._index[0].get(table, ()))
 
     def total(self, keys: list[tuple[str, str, str]]) -> tuple[float | None, list[str], int]:
         """Sum of ``keys``: (sum or None, problems, number of blanks counted as 0)."""
@@ -85,9 +100,9 @@ def _check(doc: _Doc, name: str, lhs: list, rhs: list, what: str) -> dict:
     problems = p1 + p2
     blanks = b1 + b2
     if problems:
-        ok, detail = pd.NA, f"{what}; not checked: " + ", ".join(problems[:4]) + (" …" if len(problems) > 4 else "")
+        ok, detail = None, f"{what}; not checked: " + ", ".join(problems[:4]) + (" …" if len(problems) > 4 else "")
     elif blanks == len(keys):
-        ok, detail = pd.NA, f"{what}; not checked: every cell is blank"
+        ok, detail = None, f"{what}; not checked: every cell is blank"
     else:
         ok = abs(exp - obs) < _TOL
         detail = what + (f"; {blanks} blank cell(s) counted as 0" if blanks else "")
@@ -97,13 +112,37 @@ def _check(doc: _Doc, name: str, lhs: list, rhs: list, what: str) -> dict:
             "cells": ";".join("/".join(k) for k in keys)}
 
 
-def _docs(cells: pd.DataFrame) -> list[_Doc]:
-    if cells is None or len(cells) == 0:
+def _docs(cells: list[dict]) -> list[_Doc]:
+    """The reports of cell records, in order of first appearance (cells without a doc_id are left out)."""
+    by_doc: dict = {}
+    for c in cells:
+        if not _missing(c["doc_id"]):
+            by_doc.setdefault(c["doc_id"], []).append(c)
+    return [_Doc(doc_id, g) for doc_id, g in by_doc.items()]
+
+
+def frame_records(df: pd.DataFrame | None) -> list[dict]:
+    """The rows of a DataFrame as dicts, faster than ``to_dict("records")`` (missing values as
+    the DataFrame holds them: None, NaN or pd.NA).
+
+    >>> frame_records(pd.DataFrame({"a": [1, 2], "b": ["x", None]}))
+    [{'a': 1, 'b': 'x'}, {'a': 2, 'b': nan}]
+    """
+    if df is None or len(df) == 0:
         return []
-    frame = cells.copy()
-    if "regime" not in frame:
-        frame["regime"] = None
-    return [_Doc(doc_id, g) for doc_id, g in frame.groupby("doc_id", sort=False)]
+    cols = list(df.columns)
+    return [dict(zip(cols, row)) for row in zip(*(df[c].tolist() for c in cols))]
+
+
+def check_frame(records: list[dict]) -> pd.DataFrame:
+    """The typed DataFrame of check records (of one report or many): ``expected``/``observed``
+    float64, ``ok`` boolean (None → NA), the rest as given. Columns :data:`CHECK_COLUMNS`.
+
+    >>> check_frame([{"doc_id": "d", "check": "c", "expected": 1.0, "observed": None, "ok": None,
+    ...               "detail": "", "cells": ""}]).dtypes[["expected", "ok"]].astype(str).tolist()
+    ['float64', 'boolean']
+    """
+    return _frame(records, CHECK_COLUMNS)
 
 
 def _frame(records: list[dict], columns: list[str]) -> pd.DataFrame:
@@ -139,6 +178,20 @@ def check_tables(cells: pd.DataFrame) -> pd.DataFrame:
     >>> out[out.check == "t3.row_total:received"][["expected", "observed", "ok"]].to_dict("records")
     [{'expected': 9.0, 'observed': 9.0, 'ok': True}]
     """
+    return check_frame(check_table_records(frame_records(cells)))
+
+
+def check_table_records(cells: list[dict]) -> list[dict]:
+    """:func:`check_tables` on cell records (:func:`govtext.tables.table_records`, of one report or many).
+
+    One dict per check (keys :data:`CHECK_COLUMNS`): ``expected``/``observed`` float or
+    None, ``ok`` True, False or None (not checked). :func:`check_frame` makes the DataFrame.
+
+    >>> recs = [{"doc_id": "d", "table": "t4", "row": "review", "column": c, "regime": "2021", "value": v,
+    ...          "status": "number"} for c, v in zip(["upheld", "corrected", "other", "pending", "total"], [1.0, 1, 0, 0, 2])]
+    >>> [(r["check"], r["ok"]) for r in check_table_records(recs)]
+    [('t4.block_total:review', True), ('t4.block_total:litigation_direct', None), ('t4.block_total:litigation_after_review', None)]
+    """
     records: list[dict] = []
     for doc in _docs(cells):
         t3_rows = doc.rows("t3")
@@ -169,7 +222,7 @@ def check_tables(cells: pd.DataFrame) -> pd.DataFrame:
                     doc, f"t4.block_total:{block}",
                     [("t4", block, c) for c in T4_COLUMNS[:4]], [("t4", block, "total")],
                     "总计 = 维持 + 纠正 + 其他 + 尚未审结 (table 四)"))
-    return _frame(records, CHECK_COLUMNS)
+    return records
 
 
 # --------------------------------------------------------------------------- across years
@@ -197,7 +250,7 @@ def check_across_years(cells: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
     [{'doc_id': 'b', 'ok': True}]
     """
     records: list[dict] = []
-    by_id = {d.doc_id: d for d in _docs(cells)}
+    by_id = {d.doc_id: d for d in _docs(frame_records(cells))}
     if docs is None or len(docs) == 0:
         return _frame(records, CHECK_COLUMNS)
     meta = docs[["doc_id", "issuer", "year"]].dropna(subset=["issuer", "year"]).copy()
@@ -281,7 +334,7 @@ def _carry_checks(now: _Doc, prev: _Doc | None, year: int, prev_ids: list, multi
 
 
 def _na(doc_id: str, name: str, detail: str, keys: list) -> dict:
-    return {"doc_id": doc_id, "check": name, "expected": None, "observed": None, "ok": pd.NA, "detail": detail,
+    return {"doc_id": doc_id, "check": name, "expected": None, "observed": None, "ok": None, "detail": detail,
             "cells": ";".join("/".join(k) for k in keys)}
 
 
@@ -340,7 +393,7 @@ def rates(cells: pd.DataFrame) -> pd.DataFrame:
     [{'value': 1.0, 'numerator': 9.0, 'denominator': 9.0}]
     """
     records: list[dict] = []
-    for doc in _docs(cells):
+    for doc in _docs(frame_records(cells)):
         for name, (num_keys, den_keys, minus_keys, formula) in RATE_FORMULAS.items():
             num, _, _ = doc.total(num_keys)
             den, _, _ = doc.total(den_keys)

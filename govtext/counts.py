@@ -73,6 +73,7 @@ from functools import lru_cache
 
 import pandas as pd
 
+from .checks import _missing, check_frame, frame_records
 from .resources import read_resource_lines
 from .sections import find_sections
 
@@ -80,6 +81,10 @@ __all__ = [
     "COUNT_COLUMNS",
     "CHECK_COLUMNS",
     "extract_counts",
+    "count_records",
+    "count_frame",
+    "check_narrative_records",
+    "check_narrative_vs_tables_records",
     "parse_number",
     "check_narrative",
     "check_narrative_vs_tables",
@@ -983,9 +988,11 @@ def _part_groups(rows: list[dict], text: str, min_parts: int = 2, sents: _Senten
         if r["kind"] not in ("count", "money"):
             continue
         tail = _IN_TAIL.match(text[r["end"]: r["end"] + 14])
+        if not tail:
+            continue
         s_lo, _ = sents.bounds(r["start"])
         clause_lo = max(s_lo, max((text.rfind(c, s_lo, r["start"]) for c in "，；："), default=-1) + 1)
-        if tail and "在" in text[clause_lo: r["start"]]:
+        if "在" in text[clause_lo: r["start"]]:
             triggers.append((r["end"] + tail.end(), r))
     for p, fixed_total in sorted(triggers, key=lambda x: x[0]):
         s_lo, s_hi = sents.bounds(max(0, p - 1))
@@ -1087,19 +1094,34 @@ def check_narrative(counts: pd.DataFrame, text: str) -> pd.DataFrame:
     >>> check_narrative(extract_counts(t, "d"), t)[["check", "expected", "observed", "ok"]].values.tolist()
     [['parts_sum', 3927.0, 3927.0, True], ['rate', 98.0, 97.69, True]]
     """
-    out: list[dict] = []
     if counts is None or counts.empty or not isinstance(text, str):
-        return _checks_frame(out)
-    df = counts.sort_values("start", kind="stable").reset_index(drop=True)
-    doc_id = df["doc_id"].iloc[0] if "doc_id" in df else ""
-    all_spans = _merge([(int(a), int(b)) for a, b in zip(df["start"], df["end"])])
+        return check_frame([])
+    return check_frame(check_narrative_records(frame_records(counts), text))
+
+
+def check_narrative_records(counts: list[dict], text: str) -> list[dict]:
+    """:func:`check_narrative` on the count records of ONE report (:func:`count_records`).
+
+    One dict per check (keys :data:`CHECK_COLUMNS`): ``expected``/``observed`` floats,
+    ``ok`` True, False or None (not decided). ``checks.check_frame`` makes the DataFrame.
+
+    >>> t = "全年来信173件，办结169件，办结率98%。"
+    >>> [(r["check"], r["expected"], r["observed"], r["ok"]) for r in check_narrative_records(count_records(t, "d"), t)]
+    [('rate', 98.0, 97.69, True)]
+    """
+    out: list[dict] = []
+    if not counts or not isinstance(text, str):
+        return out
+    recs = sorted(counts, key=lambda r: r["start"])
+    doc_id = recs[0].get("doc_id", "")
+    all_spans = _merge([(int(r["start"]), int(r["end"])) for r in recs])
     all_starts = [a for a, _ in all_spans]
     sents = _Sentences(text)
-    for total, parts, shares in _part_groups(df.to_dict("records"), text, sents=sents):
+    for total, parts, shares in _part_groups(recs, text, sents=sents):
         lo = sum(_interval(r)[0] for r in parts)
         hi = sum(_interval(r)[1] for r in parts)
         t_lo, t_hi = _interval(total)
-        observed = float(sum(float(r["value"]) if pd.notna(r["value"]) else float("nan") for r in parts))
+        observed = float(sum(float("nan") if _missing(r["value"]) else float(r["value"]) for r in parts))
         closed = bool(_OTHER_PART.match(str(parts[-1]["metric_raw"] or ""))) or (
             all(s is not None for s in shares)
             and abs(sum(float(s["value"]) for s in shares) - 100) <= _SHARE_CLOSE_TOL)
@@ -1112,32 +1134,31 @@ def check_narrative(counts: pd.DataFrame, text: str) -> pd.DataFrame:
         if lo <= t_hi and t_lo <= hi and (exact or lo >= t_lo or closed):
             ok, why = True, "parts agree with the total" + ("" if exact else " within the stated precision")
         elif lo <= t_hi and t_lo <= hi:
-            ok, why = pd.NA, "the parts can agree with the total only if more parts exist than are stated"
+            ok, why = None, "the parts can agree with the total only if more parts exist than are stated"
         elif lo > t_hi:
             ok, why = False, "the parts exceed the total"
         elif closed and not unseen:
             ok, why = False, "the parts fall short of the total and the list is closed (其他 part or shares add to 100%)"
         elif unseen:
-            ok, why = pd.NA, f"the parts fall short of the total; numbers without a measure word ({', '.join(unseen[:3])}) may be parts"
+            ok, why = None, f"the parts fall short of the total; numbers without a measure word ({', '.join(unseen[:3])}) may be parts"
         else:
-            ok, why = pd.NA, "the parts fall short of the total; they may be examples, not all parts"
-        tot = float(total["value"]) if pd.notna(total["value"]) else float("nan")
+            ok, why = None, "the parts fall short of the total; they may be examples, not all parts"
+        tot = float("nan") if _missing(total["value"]) else float(total["value"])
         out.append(_check_row(doc_id, "parts_sum", tot, round(observed, 6),
                               ok, f"{terms} = {observed:g} vs {total['raw']}: {why}", [total] + parts))
-        if total["qualifier"] or pd.isna(total["value"]) or float(total["value"]) <= 0:
+        if total["qualifier"] or _missing(total["value"]) or float(total["value"]) <= 0:
             continue
         for r, s in zip(parts, shares):
-            if s is None or r["qualifier"] or pd.isna(r["value"]):
+            if s is None or r["qualifier"] or _missing(r["value"]):
                 continue
             obs = float(r["value"]) / float(total["value"]) * 100
             out.append(_check_row(doc_id, "share", float(s["value"]), round(obs, 2),
                                   _pct_ok(float(s["value"]), obs, s["raw"]),
                                   f"{r['raw']} / {total['raw']} = {obs:.2f}% vs stated {s['raw']}", [s, r, total]))
     # rates
-    recs = df.to_dict("records")
     rec_starts = [x["start"] for x in recs]
     for i, r in enumerate(recs):
-        if r["kind"] != "rate" or not str(r["metric_raw"] or "").endswith("率") or pd.isna(r["value"]):
+        if r["kind"] != "rate" or not str(r["metric_raw"] or "").endswith("率") or _missing(r["value"]):
             continue
         stem = str(r["metric_raw"])[:-1]
         if not stem:
@@ -1151,13 +1172,13 @@ def check_narrative(counts: pd.DataFrame, text: str) -> pd.DataFrame:
         num, den = before[num_i], before[num_i - 1]
         if den["unit"] != num["unit"] or num["qualifier"] or den["qualifier"]:
             continue
-        if pd.isna(num["value"]) or pd.isna(den["value"]) or float(den["value"]) <= 0:
+        if _missing(num["value"]) or _missing(den["value"]) or float(den["value"]) <= 0:
             continue
         obs = float(num["value"]) / float(den["value"]) * 100
         out.append(_check_row(doc_id, "rate", float(r["value"]), round(obs, 2),
                               _pct_ok(float(r["value"]), obs, r["raw"]),
                               f"{num['raw']} / {den['raw']} = {obs:.2f}% vs stated {r['raw']}", [r, num, den]))
-    return _checks_frame(out)
+    return out
 
 
 # metric, table, rows whose `total` cells add up to the table's figure, check name, what it is
@@ -1193,16 +1214,36 @@ def check_narrative_vs_tables(counts: pd.DataFrame, cells: pd.DataFrame, *,
     >>> check_narrative_vs_tables(counts, cells)[["check", "expected", "observed", "ok"]].values.tolist()
     [['narrative_vs_t3_received', 9.0, 9.0, True]]
     """
-    out: list[dict] = []
     need = {"doc_id", "table", "row", "column", "value"}
     if counts is None or counts.empty or cells is None or cells.empty or not need <= set(cells.columns):
-        return _checks_frame(out)
-    totals = cells[cells["column"] == total_column].assign(value=lambda d: pd.to_numeric(d["value"], errors="coerce"))
-    lookup = {(d, t, r): v for d, t, r, v in zip(totals["doc_id"], totals["table"], totals["row"], totals["value"])
-              if pd.notna(v)}
-    sel = counts[counts["kind"] == "count"]
-    for r in sel.to_dict("records"):
-        if pd.isna(r["metric"]) or (pd.isna(r["value"]) and r["qualifier"] != "范围"):
+        return check_frame([])
+    cells = cells[list(need)].assign(value=pd.to_numeric(cells["value"], errors="coerce"))
+    return check_frame(check_narrative_vs_tables_records(
+        frame_records(counts), frame_records(cells), comparisons=comparisons, carried_row=carried_row,
+        total_column=total_column))
+
+
+def check_narrative_vs_tables_records(counts: list[dict], cells: list[dict], *,
+                                      comparisons=TABLE_COMPARISONS, carried_row: str = "carried_over",
+                                      total_column: str = "total") -> list[dict]:
+    """:func:`check_narrative_vs_tables` on count and cell records (of one report or many).
+
+    ``cells`` are :func:`govtext.tables.table_records` (``value`` a float or None). One dict
+    per check (keys :data:`CHECK_COLUMNS`); ``checks.check_frame`` makes the DataFrame.
+
+    >>> cells = [{"doc_id": "d", "table": "t3", "row": "received", "column": "total", "value": 9.0}]
+    >>> [(r["check"], r["ok"]) for r in check_narrative_vs_tables_records(count_records("依申请公开信息数量9件。", "d"), cells)]
+    [('narrative_vs_t3_received', True)]
+    """
+    out: list[dict] = []
+    if not counts or not cells:
+        return out
+    lookup = {(c["doc_id"], c["table"], c["row"]): c["value"] for c in cells
+              if c["column"] == total_column and not _missing(c["value"])}
+    for r in counts:
+        if r["kind"] != "count":
+            continue
+        if _missing(r["metric"]) or (_missing(r["value"]) and r["qualifier"] != "范围"):
             continue
         for metric, table, rows, name, label in comparisons:
             if r["metric"] != metric:
@@ -1218,14 +1259,6 @@ def check_narrative_vs_tables(counts: pd.DataFrame, cells: pd.DataFrame, *,
             if not ok and rows == ("received",) and carried is not None and lo <= table_value + carried <= hi:
                 detail += f"; the narrative equals 本年新收 + 上年结转 ({table_value:g} + {carried:g}): another scope"
             out.append({"doc_id": r["doc_id"], "check": name, "expected": table_value,
-                        "observed": float(r["value"]) if pd.notna(r["value"]) else float("nan"), "ok": ok,
+                        "observed": float("nan") if _missing(r["value"]) else float(r["value"]), "ok": ok,
                         "detail": detail, "cells": f"{int(r['start'])}:{int(r['end'])}"})
-    return _checks_frame(out)
-
-
-def _checks_frame(out: list[dict]) -> pd.DataFrame:
-    res = pd.DataFrame(out, columns=CHECK_COLUMNS)
-    res["ok"] = res["ok"].astype("boolean")
-    res["expected"] = res["expected"].astype("float64")
-    res["observed"] = res["observed"].astype("float64")
-    return res
+    return out
