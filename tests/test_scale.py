@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import govtext
+import govtext.segment
 from govtext import cache as cache_mod
 
 from conftest import SEED
@@ -112,3 +113,83 @@ def test_dask_scheduler_address_from_the_environment(tmp_path, shared, monkeypat
             on_dask = _frames(govtext.read_corpus(folder, engine="dask", progress=False))
         assert cluster.scheduler.transition_counter > 0  # the work ran on that cluster
     _assert_same(local, on_dask)
+
+
+def _analysed(corpus) -> dict[str, pd.DataFrame]:
+    from govtext.themes import document_measures
+
+    return {"tables": corpus.tables(), "counts": corpus.counts(), "checks": corpus.checks(),
+            "tagged": corpus.tagged(), "pairs": corpus.pairs(), "tokens": corpus.tokens(),
+            "measures": document_measures(corpus)}
+
+
+def _counting(monkeypatch, names):
+    """Count the per-document computations of each analysis (in this process: workers=1)."""
+    from govtext import corpus as corpus_mod
+
+    calls = dict.fromkeys(names, 0)
+    for name in names:
+        original = getattr(corpus_mod, f"_{name}_of")
+
+        def counted(*args, _name=name, _f=original):
+            calls[_name] += 1
+            return _f(*args)
+
+        monkeypatch.setattr(corpus_mod, f"_{name}_of", counted)
+    return calls
+
+
+def test_rerun_serves_every_table_from_the_cache_and_a_changed_file_is_fresh(tmp_path, shared, monkeypatch):
+    folder = _corpus_folder(tmp_path, shared)
+    cache_dir = tmp_path / "cache"
+    calls = _counting(monkeypatch, ("tables", "counts", "tags", "tokens"))
+    cold = _analysed(govtext.read_corpus(folder, cache=cache_dir, progress=False, analyses=govtext.corpus.ANALYSES))
+    assert calls == {"tables": 4, "counts": 4, "tags": 4, "tokens": 4}
+    stored = {p.name for p in cache_dir.rglob("*") if p.is_file()}
+    assert any(name.endswith(".parquet") for name in stored)  # whole tables are stored too
+
+    warm = _analysed(govtext.read_corpus(folder, cache=cache_dir, progress=False, analyses=govtext.corpus.ANALYSES))
+    assert calls == {"tables": 4, "counts": 4, "tags": 4, "tokens": 4}  # nothing recomputed
+    assert {p.name for p in cache_dir.rglob("*") if p.is_file()} == stored
+    _assert_same(cold, warm)
+
+    target = folder / "202302_80629.txt"
+    target.write_text(target.read_text(encoding="utf-8").replace("主动公开政府信息14571条", "主动公开政府信息14572条"),
+                      encoding="utf-8")
+    rerun = _analysed(govtext.read_corpus(folder, cache=cache_dir, progress=False, analyses=govtext.corpus.ANALYSES))
+    assert calls == {"tables": 5, "counts": 5, "tags": 5, "tokens": 5}  # exactly the changed document
+    _assert_same(rerun, _analysed(govtext.read_corpus(folder, progress=False)))
+    counts = rerun["counts"]
+    assert 14572 in counts.loc[counts["doc_id"] == "202302_80629", "value"].tolist()
+
+
+def test_a_changed_dictionary_term_recomputes_the_tokens_and_nothing_else(tmp_path, shared, monkeypatch):
+    from govtext.segment import default_tokenizer
+    from govtext.themes import theme_tokenizer
+
+    folder = _corpus_folder(tmp_path, shared)
+    cache_dir = tmp_path / "cache"
+    base = default_tokenizer()
+    first = govtext.read_corpus(folder, cache=cache_dir, progress=False)
+    first.tables(), first.tokens(theme_tokenizer(tokenizer=base))
+    calls = _counting(monkeypatch, ("tables", "tokens"))
+    corpus = govtext.read_corpus(folder, cache=cache_dir, progress=False)
+    corpus.tables()
+    assert calls == {"tables": 0, "tokens": 0}
+    # one more word in the dictionary: every document's tokens are recomputed, with the word kept whole
+    grown = govtext.segment.Tokenizer(user_dict=[f"{w} {f}" for w, f in base.entries] + ["公开工作年度报告"])
+    tokens = corpus.tokens(theme_tokenizer(tokenizer=grown))
+    assert calls == {"tables": 0, "tokens": 4}
+    fresh = govtext.read_corpus(folder, progress=False).tokens(theme_tokenizer(tokenizer=grown))
+    pd.testing.assert_frame_equal(tokens, fresh)
+    assert "公开工作年度报告" in set(tokens["token"])  # split into 公开/工作/年度报告 before
+
+
+def test_corrupt_stored_table_is_rebuilt_not_served(tmp_path, shared):
+    folder = _corpus_folder(tmp_path, shared)
+    cache_dir = tmp_path / "cache"
+    cold = _analysed(govtext.read_corpus(folder, cache=cache_dir, progress=False))
+    for entry in cache_dir.rglob("*.parquet"):
+        entry.write_bytes(b"PAR1 not parquet")
+    warm = _analysed(govtext.read_corpus(folder, cache=cache_dir, progress=False))
+    _assert_same(cold, warm)
