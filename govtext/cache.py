@@ -84,6 +84,10 @@ class DocumentCache:
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key}.json.gz"
 
+    def has(self, key: str) -> bool:
+        """True when an entry for ``key`` exists (not read: :meth:`get` still checks it when it is needed)."""
+        return self._path(key).is_file()
+
     def get(self, key: str):
         path = self._path(key)
         try:

@@ -69,19 +69,17 @@ class Document:
     stages: dict = field(default_factory=dict)  # per-document analyses: stage key -> {column: values}
 
     def to_dict(self) -> dict:
-        """Plain, JSON-safe form (for the cache and for Dask), with the analyses run so far."""
+        """Plain, JSON-safe form (for the cache); the analyses are cached on their own."""
         return {"text": self.text, "sha256": self.sha256, "format": self.format, "docvars": self.docvars,
                 "sections": [asdict(s) for s in self.sections],
                 "subsections": [asdict(s) for s in self.subsections],
-                "sentences": self.sentences,
-                "stages": {k: {c: list(v) for c, v in data.items()} for k, data in self.stages.items()}}
+                "sentences": self.sentences}
 
     @classmethod
     def from_dict(cls, doc_id: str, path: str, d: dict) -> Document:
-        stages = {k: _unpack(k.split(":")[1], data) for k, data in d.get("stages", {}).items()}
         return cls(doc_id, path, d["text"], d["sha256"], d["format"], d["docvars"],
                    [Section(**s) for s in d["sections"]], [Subsection(**s) for s in d["subsections"]],
-                   d["sentences"], stages)
+                   d["sentences"])
 
 
 def process_document(path: str, doc_id: str, max_bytes: int = DEFAULT_MAX_BYTES, data: bytes | None = None) -> Document:
@@ -327,7 +325,7 @@ def _doc_stage(d: Document, name: str, compute, settings: dict, cache, columns: 
         data = compute(d)
     else:
         columns = [c for c in (columns or _stage_spec(name)[1]) if c != "doc_id"]
-        ckey = cache.key(d.sha256, name, doc_id=d.doc_id, **settings)
+        ckey = _stage_cache_key(cache, d, name, settings)
         stored = cache.get(ckey)
         if not isinstance(stored, dict) or sorted(stored) != sorted(columns):
             computed = compute(d)
@@ -336,6 +334,10 @@ def _doc_stage(d: Document, name: str, compute, settings: dict, cache, columns: 
         data = _unpack(name, {c: stored[c] for c in columns})
     d.stages[key] = data
     return data
+
+
+def _stage_cache_key(cache, d: Document, name: str, settings: dict) -> str:
+    return cache.key(d.sha256, name, doc_id=d.doc_id, **settings)
 
 
 def _unpack(name: str, data: dict) -> dict:
@@ -372,12 +374,13 @@ def _work(args):
 
 
 def _work_on(path, doc_id, max_bytes, cache_dir, analyses=()):
-    """One file: its Document with ``analyses`` run. With a cache, the document and those analyses are one
-    entry, keyed by the file's bytes (and govtext's version and resources): a warm run reads one file."""
+    """One file: its Document, with ``analyses`` run (and cached). A warm run reads the document's entry
+    and only checks that its analyses' entries exist: the corpus tables are stored whole (see
+    Corpus._cached_frame), so a document's analyses are loaded only when a table must be rebuilt."""
     try:
         if cache_dir is None:
             doc = process_document(path, doc_id, max_bytes)
-            _run_analyses(doc, analyses)
+            _run_analyses(doc, analyses, None)
             return doc
         from .cache import DocumentCache
 
@@ -385,10 +388,13 @@ def _work_on(path, doc_id, max_bytes, cache_dir, analyses=()):
         cache = DocumentCache(cache_dir)
         key = cache.key(hashlib.sha256(data).hexdigest(), "document")
         hit = cache.get(key)
-        doc = Document.from_dict(doc_id, path, hit) if hit is not None else process_document(path, doc_id, data=data)
-        if _run_analyses(doc, analyses) or hit is None:
+        if hit is not None:
+            doc = Document.from_dict(doc_id, path, hit)
+        else:
+            doc = process_document(path, doc_id, data=data)
             # keep what put returns (the JSON round trip), so that a cold run gives what a warm one will
             doc = Document.from_dict(doc_id, path, cache.put(key, doc.to_dict()))
+        _run_analyses(doc, analyses, cache)
         return doc
     except ReadError as exc:
         return {"path": path, "stage": exc.stage, "reason": exc.reason}
@@ -396,19 +402,17 @@ def _work_on(path, doc_id, max_bytes, cache_dir, analyses=()):
         return {"path": path, "stage": "internal", "reason": f"{type(exc).__name__}: {exc} (please report this file)"}
 
 
-def _run_analyses(doc: Document, analyses) -> bool:
-    """Run the analyses ``doc`` lacks; True when any was run. A failure is left to the lazy Corpus
-    methods, which report it: the document keeps no analyses then."""
-    ran = False
+def _run_analyses(doc: Document, analyses, cache) -> None:
+    """Run (or find cached) the analyses of ``doc``. A failure is left to the lazy Corpus methods,
+    which report it: the document keeps no analyses then."""
     try:
         for name in analyses:
             compute, columns, settings = _stage_spec(name)
-            if _stage_key(name, settings) not in doc.stages:
-                _doc_stage(doc, name, compute, settings, None, columns)
-                ran = True
+            if cache is not None and cache.has(_stage_cache_key(cache, doc, name, settings)):
+                continue
+            _doc_stage(doc, name, compute, settings, cache, columns)
     except Exception:  # noqa: BLE001
         doc.stages.clear()
-    return ran
 
 
 def _apply_overrides(docs: pd.DataFrame, docvars, pattern: str | None) -> pd.DataFrame:
@@ -509,10 +513,11 @@ class Corpus:
         return self._documents[doc_id].text
 
     def _frame(self, name: str, columns: list[str], rows_of) -> pd.DataFrame:
-        if name not in self._cache:
+        def build(_cache):
             rows = [dict(doc_id=d.doc_id, **row) for d in self._analysed.values() for row in rows_of(d)]
-            self._cache[name] = pd.DataFrame(rows, columns=columns)
-        return self._cache[name]
+            return pd.DataFrame(rows, columns=columns)
+
+        return self._cached_frame(name, build)
 
     def sections(self) -> pd.DataFrame:
         """One row per section found: ``doc_id, section, ordinal, heading, inferred, start, end``.
@@ -563,15 +568,18 @@ class Corpus:
 
         See :mod:`govtext.tagging`; each document is tagged once (and cached when the corpus has a cache).
         """
-        tags = self._analysis("tags", tagger=tagger)
-        base = self._frame("sentences", SENTENCE_COLUMNS, lambda d: d.sentences)
-        return base.merge(tags.astype({"doc_id": object}), on=["doc_id", "sent_id"], how="left")
+        def build(_cache):
+            tags = self._analysis("tags", tagger=tagger)
+            base = self._frame("sentences", SENTENCE_COLUMNS, lambda d: d.sentences)
+            return base.merge(tags.astype({"doc_id": object}), on=["doc_id", "sent_id"], how="left")
+
+        return self._cached_frame(f"tagged:{tagger}", build)
 
     def pairs(self, tagger: str = "default") -> pd.DataFrame:
         """Each issue linked to the remedy that answers it (see :func:`govtext.tagging.pair_issues`)."""
         from .tagging import pair_issues
 
-        return pair_issues(self.tagged(tagger))
+        return self._cached_frame(f"pairs:{tagger}", lambda _cache: pair_issues(self.tagged(tagger)))
 
     def tables(self) -> pd.DataFrame:
         """One row per cell of the standard tables 二/三/四 (see :mod:`govtext.tables`)."""
@@ -585,7 +593,10 @@ class Corpus:
         """Arithmetic checks: table identities, narrative sums and rates, narrative vs table, across years."""
         from .checks import check_across_years
 
-        return _concat([self.checks_within(), check_across_years(self.tables(), self.docs)])
+        # the across-year checks pair reports by issuer and year, which docvars overrides may change
+        by = hashlib.sha256(self.docs[["doc_id", "issuer", "year"]].to_json().encode()).hexdigest()
+        return self._cached_frame(f"checks:{by}", lambda _cache: _concat(
+            [self.checks_within(), check_across_years(self.tables(), self.docs)]))
 
     def checks_within(self) -> pd.DataFrame:
         """The checks that need only one document: table identities, narrative sums, narrative vs table.

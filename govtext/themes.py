@@ -535,6 +535,13 @@ def document_measures(corpus, dictionary=None, *, tagged: pd.DataFrame | None = 
     (True, True)
     """
     d = load_dictionary(dictionary)
+    if tagged is None and hasattr(corpus, "_cached_frame"):  # a Corpus: computed once, and cached with it
+        key = f"document_measures:{d.sha256}:{theme_tokenizer(d, tokenizer).dictionary_hash}"
+        return corpus._cached_frame(key, lambda _cache: _document_measures(corpus, d, None, tokenizer))
+    return _document_measures(corpus, d, tagged, tokenizer)
+
+
+def _document_measures(corpus, d: ThemeDictionary, tagged, tokenizer) -> pd.DataFrame:
     hits = theme_hits(corpus, d, tokenizer=tokenizer)
     out = theme_measures(corpus, d, hits=hits, tokenizer=tokenizer)
     if tagged is None and hasattr(corpus, "tagged"):
