@@ -183,12 +183,11 @@ def _tables_of(d: Document) -> dict[str, list]:
 
 
 def _counts_of(d: Document) -> dict[str, list]:
-    from .counts import COUNT_COLUMNS, extract_counts
+    from .counts import COUNT_COLUMNS, count_records
 
-    # every sentence: extract_counts skips table runs itself, and headings may run into prose
-    df = extract_counts(d.text, d.doc_id, spans=[(s["start"], s["end"]) for s in d.sentences],
-                        sent_ids=[s["sent_id"] for s in d.sentences])
-    return _columns(df.astype(object).where(df.notna(), None).to_dict("records"), COUNT_COLUMNS)
+    # every sentence: count_records skips table runs itself, and headings may run into prose
+    return _columns(count_records(d.text, d.doc_id, spans=[(s["start"], s["end"]) for s in d.sentences],
+                                  sent_ids=[s["sent_id"] for s in d.sentences]), COUNT_COLUMNS)
 
 
 def _tags_of(d: Document, tagger: str = "default") -> dict[str, list]:
@@ -237,14 +236,13 @@ def _tokens_of(d: Document, tok) -> dict:
 
 def _checks_of(d: Document) -> dict[str, list]:
     """One document's checks, from its tables and counts (computed first, see ANALYSES' order)."""
-    from .checks import check_tables
-    from .counts import check_narrative, check_narrative_vs_tables
-    from .tables import table_frame
+    from .checks import check_table_records
+    from .counts import check_narrative_records, check_narrative_vs_tables_records
 
-    tables = table_frame(_records(d.doc_id, _doc_stage(d, "tables", _tables_of, {}, None)))
-    counts = _frame("counts", [d.doc_id], [_doc_stage(d, "counts", _counts_of, {}, None)])
-    df = _concat([check_tables(tables), check_narrative(counts, d.text), check_narrative_vs_tables(counts, tables)])
-    return _columns(df.astype(object).where(df.notna(), None).to_dict("records"), CHECK_COLUMNS)
+    cells = _records(d.doc_id, _doc_stage(d, "tables", _tables_of, {}, None))
+    counts = _records(d.doc_id, _doc_stage(d, "counts", _counts_of, {}, None))
+    return _columns(check_table_records(cells) + check_narrative_records(counts, d.text)
+                    + check_narrative_vs_tables_records(counts, cells), CHECK_COLUMNS)
 
 
 def _default_tokenizer():
@@ -277,23 +275,15 @@ ANALYSES = ("tables", "counts", "checks", "tags", "tokens")  # checks need table
 
 
 def _typed_counts(df: pd.DataFrame) -> pd.DataFrame:
-    # TEMP until counts.count_frame lands
-    df["part_of"] = df["part_of"].astype("Int64")
-    for col in ("value", "value_low", "value_high"):
-        df[col] = df[col].astype("Float64")
-    df["start"] = df["start"].astype("int64")
-    df["end"] = df["end"].astype("int64")
-    df["cumulative"] = df["cumulative"].astype(bool)
-    df["metric"] = df["metric"].astype("string")
-    df["section"] = df["section"].astype("string")
-    return df
+    from .counts import count_frame
+
+    return count_frame(df)
 
 
 def _typed_checks(df: pd.DataFrame) -> pd.DataFrame:
-    df["ok"] = df["ok"].astype("boolean")
-    for c in ("expected", "observed"):
-        df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
-    return df
+    from .checks import check_frame
+
+    return check_frame(df.to_dict("records"))
 
 
 def _typed_tags(df: pd.DataFrame) -> pd.DataFrame:
