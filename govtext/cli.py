@@ -27,19 +27,15 @@ _CHUNK_TABLES = ("sections", "subsections", "sentences", "tables", "counts", "ra
 _ACROSS_YEAR_ROWS = ("carried_over", "carried_forward", "rules", "normative_docs")
 
 
-def _chunk_frames(corpus) -> dict:
-    """The per-document tables of one chunk of the corpus."""
-    frames = {
-        "sections": corpus.sections(),
-        "subsections": corpus.subsections(),
-        "sentences": corpus.tagged(),
-        "tables": corpus.tables(),
-        "counts": corpus.counts(),
-        "rates": corpus.rates(),
-        "pairs": corpus.pairs(),
-    }
-    frames["checks"] = corpus.checks_within()
-    return frames
+def _chunk_frames(corpus):
+    """The per-document tables of one chunk, as ``(name, frame)``; each is let go once the next is made
+    (the caller writes it in between), so a chunk never holds all its tables at once."""
+    for name, make in (("sections", corpus.sections), ("subsections", corpus.subsections),
+                       ("sentences", corpus.tagged), ("pairs", corpus.pairs), ("tables", corpus.tables),
+                       ("rates", corpus.rates), ("counts", corpus.counts), ("checks", corpus.checks_within)):
+        yield name, make()
+        if name not in ("sentences", "tables"):  # the tagged sentences feed pairs; the cells feed rates
+            corpus.clear()
 
 
 def analyze(paths, out: str | Path, *, docvars=None, pattern: str | None = None, workers: int = 1,
@@ -72,11 +68,13 @@ def analyze(paths, out: str | Path, *, docvars=None, pattern: str | None = None,
                                        progress=progress, seen_sha256=seen, analyses=ANALYSES)
             docs.append(corpus.docs)
             errors.append(corpus.errors)
-            for name, df in _chunk_frames(corpus).items():
+            theme_rows.append(_theme_measures(corpus))  # first: the tokens are let go right after
+            corpus.clear()
+            for name, df in _chunk_frames(corpus):
                 writers[name].append(df)
-            tables = corpus.tables()
-            year_cells.append(tables[tables["row"].isin(_ACROSS_YEAR_ROWS)])
-            theme_rows.append(_theme_measures(corpus))
+                if name == "tables":
+                    year_cells.append(df[df["row"].isin(_ACROSS_YEAR_ROWS)])
+                del df
             for doc_id in corpus.doc_ids:
                 target = out / "texts" / f"{doc_id}.txt"
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -122,10 +120,16 @@ def analyze(paths, out: str | Path, *, docvars=None, pattern: str | None = None,
     return info
 
 
-def _theme_measures(corpus):
+def _theme_measures(corpus, batch: int = 100):
+    """Theme measures per document, ``batch`` documents at a time: they are per document, and the
+    tokens of a few hundred reports at once would set the main job's peak memory."""
+    import pandas as pd
+
     from .themes import document_measures
 
-    return document_measures(corpus)
+    ids = corpus.doc_ids
+    parts = [document_measures(corpus.subset(ids[i:i + batch])) for i in range(0, len(ids), batch)]
+    return pd.concat(parts, ignore_index=True) if parts else document_measures(corpus)
 
 
 def _analyze(args) -> int:

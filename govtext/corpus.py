@@ -494,6 +494,29 @@ class Corpus:
     def __repr__(self) -> str:
         return f"<Corpus: {len(self)} documents, {len(self.errors)} errors>"
 
+    def subset(self, doc_ids: Iterable[str]) -> Corpus:
+        """The corpus of these documents (in this corpus's order, docvars as here), sharing their analyses.
+
+        >>> corpus = read_corpus("data/reports", progress=False)
+        >>> len(corpus.subset(corpus.doc_ids[:1])), len(corpus.subset([]))
+        (1, 0)
+        """
+        wanted = set(doc_ids)
+        sub = Corpus.__new__(Corpus)
+        sub._documents = {k: d for k, d in self._documents.items() if k in wanted}
+        sub._analysed = {k: d for k, d in self._analysed.items() if k in wanted}
+        sub.cache_dir = self.cache_dir
+        sub.errors = self.errors.iloc[0:0].copy()
+        sub.docs = self.docs[self.docs["doc_id"].isin(wanted)].reset_index(drop=True)
+        sub._cache = {}
+        sub._content_sha = None
+        return sub
+
+    def clear(self) -> None:
+        """Let go of the tables built so far; they are rebuilt from the documents' analyses (or read
+        from the cache) when next asked for. The main job calls it between tables to bound memory."""
+        self._cache.clear()
+
     @property
     def doc_ids(self) -> list[str]:
         return list(self._documents)
