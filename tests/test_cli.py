@@ -104,3 +104,20 @@ def test_parquet_and_stata_outputs_carry_the_same_rows_and_labels(tmp_path):
     assert sorted(dta["section"].unique().tolist()) == [0, 1, 2, 3, 4, 5]
     assert dta["text"].tolist() == csv["text"].tolist()
     assert dta["end_"].tolist() == csv["end"].tolist()  # Stata reserves "end"
+
+
+def test_theme_measures_in_batches_equal_those_of_the_whole_corpus(shared_corpus):
+    from govtext.cli import _theme_measures
+    from govtext.themes import document_measures
+
+    whole = document_measures(shared_corpus)
+    assert whole["hits"].sum() > 0 and whole["n_issue"].sum() > 0
+    pd.testing.assert_frame_equal(_theme_measures(shared_corpus, batch=4), whole)
+
+
+def test_subset_keeps_the_documents_docvars_and_analyses(shared_corpus):
+    ids = shared_corpus.doc_ids[3:8]
+    sub = shared_corpus.subset(ids)
+    assert sub.doc_ids == ids and sub.docs["doc_id"].tolist() == ids
+    full = shared_corpus.tables()
+    pd.testing.assert_frame_equal(sub.tables(), full[full["doc_id"].isin(ids)].reset_index(drop=True))
