@@ -226,6 +226,9 @@ def check_table_records(cells: list[dict]) -> list[dict]:
 
 
 # --------------------------------------------------------------------------- across years
+_ACROSS_YEAR_ROWS = ("carried_over", "carried_forward", "rules", "normative_docs")
+
+
 def check_across_years(cells: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
     """Identities between consecutive statistical years of the same issuer.
 
@@ -250,6 +253,8 @@ def check_across_years(cells: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
     [{'doc_id': 'b', 'ok': True}]
     """
     records: list[dict] = []
+    if cells is not None and len(cells):  # only these rows are compared: skip reading the others
+        cells = cells[cells["row"].isin(_ACROSS_YEAR_ROWS)]
     by_id = {d.doc_id: d for d in _docs(frame_records(cells))}
     if docs is None or len(docs) == 0:
         return _frame(records, CHECK_COLUMNS)

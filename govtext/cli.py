@@ -23,8 +23,7 @@ __all__ = ["main", "analyze"]
 
 # tables written for every chunk of documents, in this order; each is optional when its module fails
 _CHUNK_TABLES = ("sections", "subsections", "sentences", "tables", "counts", "rates", "pairs")
-# the table rows check_across_years compares (kept from every chunk; the other cells are written and let go)
-_ACROSS_YEAR_ROWS = ("carried_over", "carried_forward", "rules", "normative_docs")
+# what check_across_years reads of the cells (kept from every chunk; the rest is written and let go)
 _ACROSS_YEAR_COLUMNS = ["doc_id", "table", "row", "column", "regime", "value", "status"]
 
 
@@ -74,6 +73,8 @@ def analyze(paths, out: str | Path, *, docvars=None, pattern: str | None = None,
             for name, df in _chunk_frames(corpus):
                 writers[name].append(df)
                 if name == "tables":
+                    from .checks import _ACROSS_YEAR_ROWS
+
                     year_cells.append(df.loc[df["row"].isin(_ACROSS_YEAR_ROWS), _ACROSS_YEAR_COLUMNS].copy())
                 del df
             for doc_id in corpus.doc_ids:
