@@ -27,7 +27,9 @@ Three taggers, all shaped like scikit-learn estimators (``fit``, ``predict``,
 :class:`CombinedTagger`
     The average of the two taggers' probabilities.
 
-``tag_sentences(df)`` uses the ``"default"`` tagger, :data:`DEFAULT_TAGGER` = ``"rules"``.
+``tag_sentences(df)`` uses the ``"default"`` tagger, :data:`DEFAULT_TAGGER` = ``"rules"``;
+``tag_records(sentence_dicts)`` gives the same labels for one document without building a
+DataFrame.
 It is the tagger with the highest macro-F1 when ``benchmarks/tagger_cv.py`` cross-validates
 all three on ``data/labels/sentences.tsv`` with GroupKFold by report (750 sentences, 22
 reports + constructed traps): rules 0.992 (1.000 on the 647 real-report rows), combined
@@ -75,7 +77,7 @@ from .sentences import enumeration
 __all__ = [
     "LABELS", "DEFAULT_TAGGER", "MODEL_RESOURCE", "Cue", "load_cues",
     "RuleTagger", "LearnedTagger", "CombinedTagger", "ModelFileError",
-    "tag_sentences", "train", "weak_labels", "labelled_to_sentences", "load_labels",
+    "tag_sentences", "tag_records", "train", "weak_labels", "labelled_to_sentences", "load_labels",
     "pair_issues", "kwic", "get_tagger", "training_sha256",
 ]
 
@@ -215,6 +217,85 @@ def _section_id(value) -> str:
     return s
 
 
+def _missing(value) -> bool:
+    """What pandas' ``fillna`` fills: None, NaN, ``pd.NA``, ``pd.NaT``."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, (float, np.floating)) and math.isnan(value)
+
+
+def _prepare_records(sentences: Sequence[dict], doc_id: str = "") -> list[dict]:
+    """:func:`_prepare` for a list of sentence dicts, without pandas: one plain dict per sentence.
+
+    As in a DataFrame built from the dicts, a key that any sentence has is a column, and a
+    sentence without it has a missing value there, which gets the column's default;
+    ``doc_id`` is used where a sentence has none.
+    """
+    keys = set().union(*sentences) if sentences else set()
+    if sentences and "text" not in keys:
+        raise ValueError("sentences need a 'text' column")
+    has_sent_id, has_enum = "sent_id" in keys, "enum" in keys
+    section_ids: dict[str, str] = {}
+    rows = []
+    for pos, s in enumerate(sentences):
+        # a str is taken as it is; anything else as pandas' fillna(default).astype(str) would
+        text, section, heading, kind = s.get("text"), s.get("section"), s.get("sub_heading"), s.get("kind")
+        if type(text) is not str:
+            text = "" if _missing(text) else str(text)
+        if type(section) is not str:
+            section = "" if _missing(section) else str(section)
+        if type(heading) is not str:
+            heading = "" if _missing(heading) else str(heading)
+        if type(kind) is not str:
+            kind = "text" if _missing(kind) else str(kind)
+        if has_enum:
+            enum = s.get("enum")
+            if type(enum) is not str:
+                enum = "" if _missing(enum) else str(enum)
+        else:
+            enum = _enum_marker(text)
+        if section not in section_ids:
+            section_ids[section] = _section_id(section)
+        rows.append({
+            "text": text,
+            "doc_id": str(s.get("doc_id", doc_id)),
+            "sent_id": s.get("sent_id") if has_sent_id else pos,
+            "section": section_ids[section],
+            "subsection": s.get("subsection"),
+            "sub_heading": heading,
+            "enum": enum,
+            "kind": kind,
+        })
+    return rows
+
+
+def _frame_records(df: pd.DataFrame) -> list[dict]:
+    """The rows of a :func:`_prepare` frame as plain dicts (column lists: per-row access is slow)."""
+    columns = [df[c].tolist() for c in _COLUMNS]
+    return [dict(zip(_COLUMNS, values)) for values in zip(*columns)]
+
+
+def _doc_order(rows: list[dict]) -> list[list[int]]:
+    """Positions of ``rows`` grouped by document, each in ``sent_id`` order (missing last, then position)."""
+    doc_ids = [r["doc_id"] for r in rows]
+    if rows and doc_ids.count(doc_ids[0]) == len(rows):  # the usual case: one document
+        groups = [list(range(len(rows)))]
+    else:
+        docs: dict[str, list[int]] = {}
+        for pos, d in enumerate(doc_ids):
+            docs.setdefault(d, []).append(pos)
+        groups = list(docs.values())
+    out = []
+    for positions in groups:
+        ids = [rows[p]["sent_id"] for p in positions]
+        if all(type(i) is int for i in ids):  # no missing ids; already in order, usually
+            out.append(positions if ids == sorted(ids) else sorted(positions, key=lambda p: rows[p]["sent_id"]))
+            continue
+        key = sorted((True, 0, p) if _missing(i) else (False, i, p) for i, p in zip(ids, positions))
+        out.append([p for *_, p in key])
+    return out
+
+
 # =============================================================================== rule tagger
 @dataclass
 class _Lex:
@@ -229,38 +310,245 @@ class _Lex:
     neg_cues: list[str]
 
 
-def _find(cues: Sequence[Cue], text: str) -> list[tuple[str, float, int, int]]:
-    """(shown cue, weight, start, end) of each cue found, dropping a hit inside a longer short one.
+try:  # the regular-expression parser, to read which characters every match of a cue contains
+    from re import _constants as _sre_c
+    from re import _parser as _sre_parse
+except ImportError:  # Python 3.10
+    import sre_constants as _sre_c  # type: ignore[no-redef]
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
 
-    A regular-expression cue is shown as the text it matched; a plain cue as written.
-    A hit inside another hit of at most 6 characters is dropped (不够 inside 重视不够),
-    but not inside a long gapped one (不高 inside 存在…不高…问题 still counts).
+_REPEATS = tuple(getattr(_sre_c, n) for n in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") if hasattr(_sre_c, n))
+
+
+def _required_item(op, av, cost) -> set[str] | None:
+    if op is _sre_c.LITERAL:
+        return {chr(av)}
+    if op is _sre_c.IN:
+        chars: set[str] = set()
+        for o, a in av:
+            if o is _sre_c.LITERAL:
+                chars.add(chr(a))
+            elif o is _sre_c.RANGE and a[1] - a[0] < 256:
+                chars.update(map(chr, range(a[0], a[1] + 1)))
+            else:  # NEGATE, CATEGORY, a wide range
+                return None
+        return chars
+    if op is _sre_c.SUBPATTERN:
+        _group, add_flags, del_flags, sub = av
+        return None if add_flags or del_flags else _required(sub, cost)
+    if op is _sre_c.BRANCH:
+        out: set[str] = set()
+        for alt in av[1]:
+            keys = _required(alt, cost)
+            if keys is None:
+                return None
+            out |= keys
+        return out
+    if op in _REPEATS:
+        lo, _hi, sub = av
+        return _required(sub, cost) if lo >= 1 else None
+    return None  # ANY, NOT_LITERAL, an assertion, a group reference, an atomic group …
+
+
+def _required(seq, cost) -> set[str] | None:
+    """Characters one of which every match of the parsed pattern ``seq`` contains (None: unknown).
+
+    Of the sets its parts give, the one of least ``cost(set)``.
     """
-    hits = []
-    for cue in cues:
-        lits = cue.literals
-        if lits and (lits[0] not in text or (len(lits) > 1 and not all(lit in text for lit in lits[1:]))):
-            continue
-        m = cue.pattern.search(text)
-        if m and m.end() > m.start():
-            shown = m.group(0) if cue.text.startswith("re:") else cue.text
-            hits.append((shown, cue.weight, m.start(), m.end()))
-    hits.sort(key=lambda h: (h[2], -(h[3] - h[2])))
-    kept: list[tuple[str, float, int, int]] = []
-    for h in hits:
-        if any(k[2] <= h[2] and h[3] <= k[3] and (h[3] - h[2]) < (k[3] - k[2]) <= 6 for k in kept):
-            continue
-        if any(k[2] == h[2] for k in kept):  # 存在…问题 and 存在…情况 from one 存在
-            continue
-        kept.append(h)
-    return kept
+    return min(filter(None, (_required_item(op, av, cost) for op, av in seq)), key=cost, default=None)
+
+
+_MASK = "□"
+
+
+def _plain_text(pattern: re.Pattern) -> str:
+    """The string a pattern matches when it matches only that (no operators, no flags), else ''."""
+    if pattern.flags != re.UNICODE:
+        return ""
+    try:
+        parsed = list(_sre_parse.parse(pattern.pattern, pattern.flags))
+    except (re.error, TypeError, ValueError):  # another Python's parser: no shortcut
+        return ""
+    if not all(op is _sre_c.LITERAL for op, _ in parsed):
+        return ""
+    return "".join(chr(av) for _, av in parsed)
+
+
+def _required_chars(pattern: re.Pattern, cost) -> set[str] | None:
+    """:func:`_required` of a compiled pattern; None also when it has □, which masking adds."""
+    if pattern.flags & (re.IGNORECASE | re.VERBOSE):
+        return None
+    try:
+        chars = _required(_sre_parse.parse(pattern.pattern, pattern.flags), cost)
+    except (re.error, TypeError, ValueError):  # another Python's parser: the cue is tried on every text
+        return None
+    return None if chars is None or _MASK in chars else chars
+
+
+def _any_pattern(cues: Sequence[Cue]) -> re.Pattern | None:
+    """One pattern that matches a text exactly when one of the cues' patterns does.
+
+    None when there are no cues or they cannot be joined safely (inline flags, group references).
+    """
+    sources = [c.pattern.pattern for c in cues]
+    if not sources or any(c.pattern.flags != re.UNICODE or re.search(r"\\\d|\(\?P=|\(\?\(", s)
+                          for c, s in zip(cues, sources)):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{s})" for s in sources))
+    except re.error:  # e.g. the same group name in two cues
+        return None
+
+
+_CONTEXT_GROUPS = ("issue_heading", "remedy_heading", "issue_heading_5", "remedy_heading_5",
+                   "done_heading", "done_leadin", "issue_leadin", "remedy_leadin")
+
+
+# Frequent characters of these reports, most frequent first (counted on real reports): a cue is
+# filed under a rarer character of its own where it has one, so that fewer sentences try it.
+_FREQUENT = ("公政开信息府的作工务条行区年和实进主一动关情办请理申要平全数及项人况网发会度门件等中报规不"
+             "各部管在制时设有事是查结其众法单本二合位站告复建推布民化类国重三通提保机强范新目对方计策性共"
+             "面以大服加县验收社业了为第内文定上量审处果综于依生用下展分委问求他安相点体组好栏容导做解专地"
+             "领力户确与诉步效议改能总")
+
+
+class _Lexicons:
+    """A rule tagger's cue lists, indexed once (and shared by taggers with the same lexicons).
+
+    Each cue is filed under characters one of which all its matches contain (see
+    :func:`_required`), so that a sentence is tried only against the cues it has such a
+    character of; the results are those of trying every cue. The cues a sentence may match
+    are a bit set over the five lists numbered through (see :meth:`candidates`).
+    """
+
+    def __init__(self, issue: tuple[Cue, ...], remedy: tuple[Cue, ...], neg: tuple[Cue, ...],
+                 past: tuple[Cue, ...], context: tuple[Cue, ...]):
+        self.future_cues = tuple(c for c in remedy if c.group != "action")
+        self.action_cues = tuple(c for c in remedy if c.group == "action")
+        self.ctx = {g: tuple(c for c in context if c.group == g) for g in _CONTEXT_GROUPS}
+        self.ctx_any = {g: _any_pattern(cues) for g, cues in self.ctx.items()}
+        # the lists in the order lexical() reads them (NEG, ISSUE, PAST, FUTURE, ACTION), numbered through
+        lists = (neg, issue, past, self.future_cues, self.action_cues)
+        cues = [c for lst in lists for c in lst]
+        # per cue: the string to str.find when its pattern is just that string, how a hit is shown,
+        # its weight, the literals to check before a search, the pattern
+        self._plan = []
+        for c in cues:
+            plain, is_re = _plain_text(c.pattern), c.text.startswith("re:")
+            self._plan.append((plain, plain if plain and is_re else c.text, c.weight, c.literals, c.pattern, is_re))
+        self.list_bits, start = [], 0
+        for lst in lists:
+            self.list_bits.append(((1 << len(lst)) - 1) << start)
+            start += len(lst)
+        # the cost of filing a cue under a set of characters: their frequency in reports, then in the lexicons
+        shared = Counter(ch for c in (*cues, *context) for ch in set(c.pattern.pattern))
+        frequent = {ch: len(_FREQUENT) - r for r, ch in enumerate(_FREQUENT)}
+
+        def cost(chars: set[str]) -> int:
+            return sum(1000 * frequent.get(ch, 0) + shared[ch] + 1 for ch in chars)
+
+        self._always = 0
+        bits: dict[str, int] = {}
+        for n, cue in enumerate(cues):
+            chars = _required_chars(cue.pattern, cost)
+            if chars is None:
+                self._always |= 1 << n
+            for ch in chars or ():
+                bits[ch] = bits.get(ch, 0) | 1 << n
+        self._bits = bits
+        self._chars = frozenset(bits)
+        self.ctx_chars: dict[str, frozenset | None] = {}
+        for g, group in self.ctx.items():
+            chars = [_required_chars(c.pattern, cost) for c in group]
+            self.ctx_chars[g] = None if not group or None in chars else frozenset().union(*chars)
+        every = sorted(self._chars.union(*filter(None, self.ctx_chars.values())))
+        self._probe = re.compile(f"[{''.join(map(re.escape, every))}]") if every else None
+
+    def probe(self, text: str) -> set[str]:
+        """The characters of ``text`` that some cue is filed under."""
+        return set(self._probe.findall(text)) if self._probe is not None else set()
+
+    def candidates(self, probe: set[str]) -> int:
+        """The cues a text with this :meth:`probe` may match, as a bit set (bit n: cue n)."""
+        bits = self._always
+        for ch in probe.intersection(self._chars):
+            bits |= self._bits[ch]
+        return bits
+
+    def find(self, candidates: int, text: str) -> list[tuple[str, float, int, int]]:
+        """(shown cue, weight, start, end) of each candidate cue found in ``text``, dropping a hit
+        inside a longer short one.
+
+        ``candidates``: a bit set of cues of one list. A cue counts with its first match. A
+        regular-expression cue is shown as the text it matched; a plain cue as written. A hit
+        inside another hit of at most 6 characters is dropped (不够 inside 重视不够), but not
+        inside a long gapped one (不高 inside 存在…不高…问题 still counts).
+        """
+        hits = []
+        plan = self._plan
+        while candidates:  # lowest bit first: lexicon order, which breaks ties below
+            low = candidates & -candidates
+            candidates ^= low
+            plain, shown, weight, lits, pattern, is_re = plan[low.bit_length() - 1]
+            if plain:  # the leftmost match of a pattern that is a plain string
+                a = text.find(plain)
+                if a >= 0:
+                    hits.append((shown, weight, a, a + len(plain)))
+                continue
+            if lits and (lits[0] not in text or (len(lits) > 1 and not all(lit in text for lit in lits[1:]))):
+                continue
+            m = pattern.search(text)
+            if m:
+                a, b = m.span()
+                if b > a:
+                    hits.append((m.group(0) if is_re else shown, weight, a, b))
+        if len(hits) < 2:
+            return hits
+        hits.sort(key=lambda h: (h[2], -(h[3] - h[2])))
+        kept: list[tuple[str, float, int, int]] = []
+        for h in hits:
+            a, b = h[2], h[3]
+            for k in kept:
+                # inside a longer hit of at most 6 characters, or from the same start (存在…问题 and
+                # 存在…情况 from one 存在)
+                if k[2] == a or (k[2] <= a and b <= k[3] and b - a < k[3] - k[2] <= 6):
+                    break
+            else:
+                kept.append(h)
+        return kept
+
+    def matches(self, group: str, text: str, probe: set[str]) -> bool:
+        """Whether a context cue of ``group`` matches ``text`` (whose :meth:`probe` is ``probe``)."""
+        chars = self.ctx_chars[group]
+        if chars is not None and probe.isdisjoint(chars):
+            return False
+        joined = self.ctx_any[group]
+        if joined is not None:
+            return joined.search(text) is not None
+        return any(c.pattern.search(text) for c in self.ctx[group])
+
+
+_LEXICONS: dict[tuple[int, ...], tuple[tuple, _Lexicons]] = {}
+
+
+def _lexicons(*cue_lists: tuple[Cue, ...]) -> _Lexicons:
+    """The indexed lexicons of these cue lists, built once per set of lists (the shipped ones are cached)."""
+    key = tuple(map(id, cue_lists))
+    hit = _LEXICONS.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], cue_lists)):
+        return hit[1]
+    lx = _Lexicons(*cue_lists)
+    if len(_LEXICONS) >= 32:  # custom lexicons are parsed anew for each tagger: keep the cache small
+        _LEXICONS.pop(next(iter(_LEXICONS)))
+    _LEXICONS[key] = (cue_lists, lx)
+    return lx
 
 
 def _mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
     chars = list(text)
     for a, b in spans:
         for i in range(a, b):
-            chars[i] = "□"
+            chars[i] = _MASK
     return "".join(chars)
 
 
@@ -298,15 +586,11 @@ class RuleTagger:
         self.past_cues = past_cues
         self.context_cues = context_cues
         self._issue = load_cues(issue_cues, "cues_issue.txt")
-        remedy = load_cues(remedy_cues, "cues_remedy.txt")
-        self._future = tuple(c for c in remedy if c.group != "action")
-        self._action = tuple(c for c in remedy if c.group == "action")
         self._neg = load_cues(negation_cues, "cues_negation.txt")
         self._past = load_cues(past_cues, "cues_past.txt")
-        ctx = load_cues(context_cues, "cues_context.txt")
-        self._ctx = {g: tuple(c for c in ctx if c.group == g)
-                     for g in ("issue_heading", "remedy_heading", "issue_heading_5", "remedy_heading_5",
-                               "done_heading", "done_leadin", "issue_leadin", "remedy_leadin")}
+        self._lx = _lexicons(self._issue, load_cues(remedy_cues, "cues_remedy.txt"), self._neg, self._past,
+                             load_cues(context_cues, "cues_context.txt"))
+        self._future, self._action, self._ctx = self._lx.future_cues, self._lx.action_cues, self._lx.ctx
 
     # -- scikit-learn shape
     def get_params(self, deep: bool = True) -> dict:
@@ -324,28 +608,37 @@ class RuleTagger:
 
     # -- lexical evidence of one sentence
     def lexical(self, text: str) -> _Lex:
-        neg_hits = _find(self._neg, text)
-        masked = _mask(text, [(a, b) for *_, a, b in neg_hits])
-        issue_hits = _find(self._issue, masked)
-        masked2 = _mask(masked, [(a, b) for *_, a, b in issue_hits])
-        past_hits = _find(self._past, masked)
-        remedy_hits = _find(self._future, masked2)
-        n_future = len(remedy_hits)
-        remedy_hits += _find(self._action, masked2)
+        return self._lexical(text, self._lx.probe(text))
+
+    def _lexical(self, text: str, probe: set[str]) -> _Lex:
+        lx = self._lx
+        bits = lx.candidates(probe)
+        neg, issue, past, future, action = lx.list_bits
+        neg, issue, past, future, action = bits & neg, bits & issue, bits & past, bits & future, bits & action
+        neg_hits = lx.find(neg, text) if neg else []
+        masked = _mask(text, [(a, b) for *_, a, b in neg_hits]) if neg_hits else text
+        issue_hits = lx.find(issue, masked) if issue else []
+        masked2 = _mask(masked, [(a, b) for *_, a, b in issue_hits]) if issue_hits else masked
+        past_hits = lx.find(past, masked) if past else []
+        future_hits = lx.find(future, masked2) if future else []
+        action_hits = lx.find(action, masked2) if action else []
+        remedy_hits = future_hits + action_hits
+        if future_hits and action_hits:
+            remedy_hits.sort(key=lambda h: h[2])  # stable: a future cue before an action cue at one place
         return _Lex(
-            issue=min(sum(h[1] for h in issue_hits), 5.0),
-            future=min(sum(h[1] for h in remedy_hits[:n_future]), 5.0),
-            action=min(sum(h[1] for h in remedy_hits[n_future:]), 4.0),
-            past=min(sum(h[1] for h in past_hits), 5.0),
-            neg=len(neg_hits),
-            issue_cues=[h[0] for h in issue_hits],
-            remedy_cues=[h[0] for h in sorted(remedy_hits, key=lambda h: h[2])],
-            past_cues=[h[0] for h in past_hits],
-            neg_cues=[h[0] for h in neg_hits],
+            min(sum([h[1] for h in issue_hits]), 5.0) if issue_hits else 0,
+            min(sum([h[1] for h in future_hits]), 5.0) if future_hits else 0,
+            min(sum([h[1] for h in action_hits]), 4.0) if action_hits else 0,
+            min(sum([h[1] for h in past_hits]), 5.0) if past_hits else 0,
+            len(neg_hits),
+            [h[0] for h in issue_hits],
+            [h[0] for h in remedy_hits],
+            [h[0] for h in past_hits],
+            [h[0] for h in neg_hits],
         )
 
-    def _matches(self, group: str, text: str) -> bool:
-        return any(c.pattern.search(text) for c in self._ctx[group])
+    def _matches(self, group: str, text: str, probe: set[str] | None = None) -> bool:
+        return self._lx.matches(group, text, self._lx.probe(text) if probe is None else probe)
 
     def heading_mode(self, heading: str, section: str = "5") -> str | None:
         """The mode a subsection heading sets: 'issue', 'remedy', 'done' or None (neither, or both).
@@ -357,28 +650,31 @@ class RuleTagger:
         if not h:
             return None
         in5 = section == "5"
-        if self._matches("done_heading", h):
+        probe = self._lx.probe(h)
+        if self._matches("done_heading", h, probe):
             return "done"
-        is_issue = self._matches("issue_heading", h) or (in5 and self._matches("issue_heading_5", h))
-        is_remedy = self._matches("remedy_heading", h) or (in5 and self._matches("remedy_heading_5", h))
+        is_issue = self._matches("issue_heading", h, probe) or (in5 and self._matches("issue_heading_5", h, probe))
+        is_remedy = self._matches("remedy_heading", h, probe) or (in5 and self._matches("remedy_heading_5", h, probe))
         if is_issue and not is_remedy:
             return "issue"
         if is_remedy and not is_issue:
             return "remedy"
         if in5 and not is_issue and not is_remedy:
-            lex = self.lexical(h)
+            lex = self._lexical(h, probe)
             if lex.issue >= 1.5 and lex.future + lex.action < lex.issue:
                 return "issue"
         return None
 
-    def leadin(self, text: str, lex: _Lex | None = None) -> str | None:
+    def leadin(self, text: str, lex: _Lex | None = None, probe: set[str] | None = None) -> str | None:
         """'issue'/'remedy'/'done' when the sentence announces a list of problems/measures/done measures."""
-        if self._matches("done_leadin", text):
+        lx = self._lx
+        probe = lx.probe(text) if probe is None else probe
+        if lx.matches("done_leadin", text, probe):
             return "done"
-        is_remedy = self._matches("remedy_leadin", text)
-        is_issue = self._matches("issue_leadin", text)
+        is_remedy = lx.matches("remedy_leadin", text, probe)
+        is_issue = lx.matches("issue_leadin", text, probe)
         if is_remedy and is_issue:
-            lex = lex or self.lexical(text)
+            lex = lex or self._lexical(text, probe)
             return "issue" if lex.issue >= lex.future else "remedy"
         return "remedy" if is_remedy else "issue" if is_issue else None
 
@@ -389,57 +685,72 @@ class RuleTagger:
         Also the features the learned tagger uses (``f_*`` columns).
         """
         df = _prepare(sentences)
-        index = df.index
-        df = df.reset_index(drop=True)  # positions: the caller's index may repeat
-        records: dict = {}
-        order = df.assign(_pos=np.arange(len(df))).sort_values(["doc_id", "sent_id", "_pos"], kind="stable")
-        for _, doc in order.groupby("doc_id", sort=False):
-            self._analyse_doc(doc, records)
         columns = [*LABELS, "label", "score", "cues", *RULE_FEATURES]
-        return pd.DataFrame([records[i] for i in range(len(df))], index=index, columns=columns)
+        return pd.DataFrame(self._tag_rows(_frame_records(df), features=True), index=df.index, columns=columns)
 
-    def _analyse_doc(self, doc: pd.DataFrame, records: dict) -> None:
+    def _tag_rows(self, rows: list[dict], features: bool = False) -> list[dict]:
+        """The analysis of prepared rows (see :func:`_prepare_records`), one dict per row, in row order.
+
+        Each document is read in ``sent_id`` order. Without ``features`` the dicts hold only the
+        three probabilities, ``label``, ``score`` and ``cues``.
+        """
+        out: list = [None] * len(rows)
+        for positions in _doc_order(rows):
+            for p, result in zip(positions, self._tag_doc([rows[p] for p in positions], features)):
+                out[p] = result
+        return out
+
+    def _tag_doc(self, doc: list[dict], features: bool) -> list[dict]:
+        """One document's rows, in reading order: the context (heading, lead-in, run) flows from row to row."""
+        results = []
         mode: str | None = None
         mode_src = ""
         cur_section = None
         cur_sub = None
         run_open = False  # an enumeration run opened by a lead-in is in progress (outside 五)
-        for idx, row in zip(doc.index, doc.to_dict("records")):  # plain dicts: iterrows is slow
-            text, section, kind = row["text"], row["section"], row["kind"]
-            sub_key = (row["subsection"] if not pd.isna(row["subsection"]) else None, row["sub_heading"])
+        probe_of, lexical, leadin = self._lx.probe, self._lexical, self.leadin
+        for row in doc:
+            text, section, kind, sub_heading = row["text"], row["section"], row["kind"], row["sub_heading"]
+            subsection = row["subsection"]
+            if subsection is not None and type(subsection) is not int and _missing(subsection):
+                subsection = None
+            sub_key = (subsection, sub_heading)
             in5 = section == "5"
             if section != cur_section:
                 cur_section, cur_sub = section, None
                 mode, mode_src, run_open = None, "", False
             if sub_key != cur_sub:
                 cur_sub = sub_key
-                hmode = self.heading_mode(row["sub_heading"], section) if row["sub_heading"] else None
+                hmode = self.heading_mode(sub_heading, section) if sub_heading else None
                 if hmode is not None or not in5:
                     # in 五 a neutral heading ("（一）深化公开内容") continues the list a lead-in opened
                     mode = hmode
                     mode_src = (f"ctx:{_CN_SEC.get(section, section)}（{_cn(sub_key[0])}）"
                                 f"{_MODE_NAME[hmode]}") if hmode else ""
                     run_open = hmode is not None
-            lex = self.lexical(text)
-            cues = [*lex.issue_cues, *lex.remedy_cues, *(f"neg:{c}" for c in lex.neg_cues),
-                    *(f"past:{c}" for c in lex.past_cues)]
-            feats = {"f_issue": lex.issue, "f_future": lex.future, "f_action": lex.action,
-                     "f_past": lex.past, "f_neg": float(lex.neg)}
+            probe = probe_of(text)
+            lex = lexical(text, probe)
+            cues = lex.issue_cues + lex.remedy_cues
+            if lex.neg_cues:
+                cues += [f"neg:{c}" for c in lex.neg_cues]
+            if lex.past_cues:
+                cues += [f"past:{c}" for c in lex.past_cues]
             is_heading = kind == "heading"
-            topic_heading = (is_heading or _PAREN_MARK.match(text)) and _GENERIC_HEADING.match(text.strip())
-            if kind == "table" or _SIGNATURE.match(text.strip()) or not _CJK.search(text) or topic_heading or (
-                    is_heading and (row["sub_heading"] == "" or _section_heading(text))):
-                label_scores = {"issue": -3.0, "remedy": -3.0, "other": 3.0}
+            stripped = text.strip()
+            topic_heading = (is_heading or _PAREN_MARK.match(text)) and _GENERIC_HEADING.match(stripped)
+            if kind == "table" or _SIGNATURE.match(stripped) or not _CJK.search(text) or topic_heading or (
+                    is_heading and (sub_heading == "" or _section_heading(text))):
+                probs = _OTHER_PROBS
                 cues.append(f"kind:{kind}" if kind != "text" else ("ctx:标题" if topic_heading else "ctx:落款"))
                 ctx_mode = None
                 lead = None
-                if topic_heading and not (is_heading and row["sub_heading"]):
+                if topic_heading and not (is_heading and sub_heading):
                     # a topic heading the splitter did not see as a subsection (六、今后改进方向)
                     hm = self.heading_mode(text, "5")
                     if hm is not None:
                         mode, run_open, mode_src = hm, True, f"ctx:标题{_MODE_NAME[hm]}"
             else:
-                lead = self.leadin(text, lex) if not is_heading else None
+                lead = leadin(text, lex, probe) if not is_heading else None
                 if mode == "done":
                     pass  # improvements already made: a lead-in there introduces done work
                 elif lead is not None and (in5 or lex.issue >= 1.5 or lex.future >= 2.5):
@@ -449,36 +760,44 @@ class RuleTagger:
                 elif mode == "issue" and lex.future >= 2.5:
                     # 下一步/今后/明年… after a list of problems opens the measures
                     mode, mode_src, run_open = "remedy", "ctx:转入措施", True
-                elif not in5 and mode is not None and not row["enum"] and not row["sub_heading"] \
+                elif not in5 and mode is not None and not row["enum"] and not sub_heading \
                         and lex.issue + lex.future + lex.action == 0:
                     run_open, mode = False, None  # the run ended
                 ctx_mode = mode if (in5 or run_open) else None
-                label_scores = self._score(lex, ctx_mode, in5, section)
+                probs = _softmax(*self._score(lex, ctx_mode, in5, section))
                 if ctx_mode is not None and mode_src:
                     cues.append(mode_src)
-            probs = _softmax(label_scores)
-            label = max(LABELS, key=lambda k: (probs[k], -LABELS.index(k)))
+            p_issue, p_remedy, p_other = probs
+            # the most probable label, the first of LABELS on a tie
+            label = "issue" if p_issue >= p_remedy and p_issue >= p_other else \
+                "remedy" if p_remedy >= p_other else "other"
             if in5 and mode is None and not is_heading and kind == "text":
                 # section 五 without a heading or lead-in: the flow follows the last clear sentence
                 if label == "issue" and lex.issue >= 1.5:
                     mode, mode_src = "issue", "ctx:五问题段"
                 elif label == "remedy" and lex.future >= 2.5:
                     mode, mode_src = "remedy", "ctx:五措施段"
-            feats.update({
-                "f_ctx_issue": float(ctx_mode == "issue"), "f_ctx_remedy": float(ctx_mode == "remedy"),
-                "f_ctx_done": float(ctx_mode == "done"),
-                "f_lead_issue": float(lead == "issue"), "f_lead_remedy": float(lead == "remedy"),
-                "f_in5": float(in5), "f_sec1": float(section == "1"),
-                "f_sec_other": float(section not in ("", "1", "5")), "f_unknown": float(section == ""),
-                "f_heading": float(is_heading), "f_table": float(kind == "table"),
-                "f_enum": float(bool(row["enum"])),
-                "f_p_issue": probs["issue"], "f_p_remedy": probs["remedy"],
-            })
-            records[idx] = {**probs, "label": label, "score": probs[label], "cues": SEP.join(cues), **feats}
+            result = {"issue": p_issue, "remedy": p_remedy, "other": p_other, "label": label,
+                      "score": probs[LABELS.index(label)], "cues": SEP.join(cues)}
+            if features:
+                result.update({
+                    "f_issue": lex.issue, "f_future": lex.future, "f_action": lex.action,
+                    "f_past": lex.past, "f_neg": float(lex.neg),
+                    "f_ctx_issue": float(ctx_mode == "issue"), "f_ctx_remedy": float(ctx_mode == "remedy"),
+                    "f_ctx_done": float(ctx_mode == "done"),
+                    "f_lead_issue": float(lead == "issue"), "f_lead_remedy": float(lead == "remedy"),
+                    "f_in5": float(in5), "f_sec1": float(section == "1"),
+                    "f_sec_other": float(section not in ("", "1", "5")), "f_unknown": float(section == ""),
+                    "f_heading": float(is_heading), "f_table": float(kind == "table"),
+                    "f_enum": float(bool(row["enum"])),
+                    "f_p_issue": p_issue, "f_p_remedy": p_remedy,
+                })
+            results.append(result)
+        return results
 
     @staticmethod
-    def _score(lex: _Lex, ctx: str | None, in5: bool, section: str) -> dict[str, float]:
-        """Raw scores of the three labels (their softmax is the probability)."""
+    def _score(lex: _Lex, ctx: str | None, in5: bool, section: str) -> tuple[float, float, float]:
+        """Raw scores of issue, remedy and other (their softmax is the probability)."""
         issue = lex.issue - 0.3 * lex.past
         planned = lex.future > 0 or ctx == "remedy" or (in5 and ctx is None)
         remedy = lex.future + (0.9 if planned else 0.25) * lex.action
@@ -504,7 +823,7 @@ class RuleTagger:
             other += 3.0
         if in5 and ctx is None and lex.issue + lex.future + lex.action == 0:
             other += 0.5
-        return {"issue": issue, "remedy": remedy, "other": other}
+        return issue, remedy, other
 
 
 def _section_heading(text: str) -> bool:
@@ -523,11 +842,14 @@ def _cn(n) -> str:
         return "?"
 
 
-def _softmax(scores: dict[str, float]) -> dict[str, float]:
-    m = max(scores.values())
-    ex = {k: math.exp(v - m) for k, v in scores.items()}
-    z = sum(ex.values())
-    return {k: ex[k] / z for k in LABELS}
+def _softmax(issue: float, remedy: float, other: float) -> tuple[float, float, float]:
+    m = max(issue, remedy, other)
+    e_issue, e_remedy, e_other = math.exp(issue - m), math.exp(remedy - m), math.exp(other - m)
+    z = e_issue + e_remedy + e_other
+    return e_issue / z, e_remedy / z, e_other / z
+
+
+_OTHER_PROBS = _softmax(-3.0, -3.0, 3.0)  # headings, table rows, signatures
 
 
 # =============================================================================== learned tagger
@@ -869,24 +1191,59 @@ def get_tagger(tagger="default"):
 
 
 # =============================================================================== public API
+_TAG_FIELDS = ("doc_id", "sent_id", "label", "score", "cues")
+
+
 def tag_sentences(sentences, tagger="default") -> pd.DataFrame:
     """The sentences with three more columns: ``label``, ``score`` (its probability) and ``cues``.
 
     ``tagger``: "default" (:data:`DEFAULT_TAGGER`), "rules", "learned", "combined" or
     a fitted tagger object. ``cues`` always lists the rule evidence, ``；``-joined.
+    For one document's sentence dicts, :func:`tag_records` gives the same values faster.
     """
     df = sentences.copy() if isinstance(sentences, pd.DataFrame) else pd.DataFrame({"text": list(sentences)})
     tag = get_tagger(tagger)
-    analysis = RuleTagger().analyse(df) if not isinstance(tag, RuleTagger) else tag.analyse(df)
+    rules = tag if isinstance(tag, RuleTagger) else RuleTagger()
+    analysis = rules._tag_rows(_frame_records(_prepare(df)))
     if isinstance(tag, RuleTagger):
-        proba = analysis[list(LABELS)].to_numpy(dtype=float)
+        proba = np.array([[r[k] for k in LABELS] for r in analysis], dtype=float).reshape(len(df), len(LABELS))
     else:
         proba = tag.predict_proba(df)
     best = proba.argmax(axis=1)
     df["label"] = np.array(LABELS, dtype=object)[best] if len(df) else pd.Series(dtype=object)
     df["score"] = proba[np.arange(len(df)), best] if len(df) else pd.Series(dtype=float)
-    df["cues"] = analysis["cues"].to_numpy() if len(df) else pd.Series(dtype=object)
+    df["cues"] = np.array([r["cues"] for r in analysis], dtype=object) if len(df) else pd.Series(dtype=object)
     return df
+
+
+def tag_records(sentences: Sequence[dict], tagger="default", doc_id: str = "") -> list[dict]:
+    """Tag one document's sentence dicts (as :func:`govtext.sentences.split_sentences` gives them).
+
+    One dict per sentence, in input order, with the keys ``doc_id, sent_id, label, score,
+    cues`` and the values :func:`tag_sentences` gives for a DataFrame of the same sentences.
+    A sentence's own ``doc_id`` wins over the ``doc_id`` argument. The rule tagger (the
+    default) builds no pandas object; other taggers go through :func:`tag_sentences`.
+
+    >>> sents = [{"sent_id": 0, "section": "5", "text": "一是政策解读形式单一，公开不及时。"},
+    ...          {"sent_id": 1, "section": "5", "text": "下一步，我局将继续加强培训。"}]
+    >>> for r in tag_records(sents, doc_id="d1"):
+    ...     print(r["doc_id"], r["sent_id"], r["label"], round(r["score"], 3), r["cues"])
+    d1 0 issue 0.766 单一；不及时
+    d1 1 remedy 1.0 下一步；我局将；继续；加强；ctx:转入措施
+    """
+    sentences = list(sentences)
+    tag = get_tagger(tagger)
+    if not isinstance(tag, RuleTagger):
+        if not sentences:
+            return []
+        df = pd.DataFrame([{"doc_id": doc_id, **s} for s in sentences])
+        if "sent_id" not in df:
+            df["sent_id"] = np.arange(len(df))
+        return tag_sentences(df, tag)[list(_TAG_FIELDS)].to_dict("records")
+    rows = _prepare_records(sentences, doc_id)
+    return [{"doc_id": s.get("doc_id", doc_id), "sent_id": row["sent_id"], "label": r["label"],
+             "score": r["score"], "cues": r["cues"]}
+            for s, row, r in zip(sentences, rows, tag._tag_rows(rows))]
 
 
 def train(labelled: pd.DataFrame | None = None, label_column: str = "label", weak=None, **params) -> LearnedTagger:
