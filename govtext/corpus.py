@@ -191,13 +191,9 @@ def _counts_of(d: Document) -> dict[str, list]:
 
 
 def _tags_of(d: Document, tagger: str = "default") -> dict[str, list]:
-    from .tagging import tag_sentences
+    from .tagging import tag_records
 
-    sents = pd.DataFrame([dict(doc_id=d.doc_id, **s) for s in d.sentences], columns=SENTENCE_COLUMNS)
-    if sents.empty:
-        return _columns([], TAG_COLUMNS)
-    df = tag_sentences(sents, tagger=tagger)[TAG_COLUMNS]
-    return _columns(df.to_dict("records"), TAG_COLUMNS)
+    return _columns(tag_records(d.sentences, tagger, doc_id=d.doc_id), TAG_COLUMNS)
 
 
 def _tokens_of(d: Document, tok) -> dict:
