@@ -65,6 +65,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -1379,7 +1381,7 @@ def _marker_type(marker: str) -> str:
     return "首先"
 
 
-def _items(doc: pd.DataFrame, label: str) -> list[dict]:
+def _items(doc: list[dict], label: str) -> list[dict]:
     """Runs of ``label`` sentences cut into items at top-level enumeration markers.
 
     The first marker type met in a run (一是, （一）, 1. …) is its top level; markers of
@@ -1390,7 +1392,7 @@ def _items(doc: pd.DataFrame, label: str) -> list[dict]:
     cur = None
     top = None
     in_run = False
-    for r in doc.to_dict("records"):
+    for r in doc:
         if r["label"] != label:
             # other sentences between items (a heading, background) do not end a run
             if r["label"] != "other":
@@ -1436,8 +1438,12 @@ def pair_issues(tagged: pd.DataFrame, min_confidence: float = 0.2) -> pd.DataFra
         raise ValueError("pair_issues needs a tagged frame (a 'label' column): use tag_sentences() first")
     df = _prepare(tagged)
     df["label"] = tagged["label"].astype(str)
+    df = df.sort_values(["doc_id", "sent_id"], kind="stable")
+    columns = ("doc_id", "sent_id", "enum", "text", "label")
+    records = [dict(zip(columns, values)) for values in zip(*(df[c].tolist() for c in columns))]
     rows: list[dict] = []
-    for doc_id, doc in df.sort_values(["doc_id", "sent_id"], kind="stable").groupby("doc_id", sort=False):
+    for doc_id, doc in groupby(records, key=itemgetter("doc_id")):
+        doc = list(doc)
         iss, rem = _items(doc, "issue"), _items(doc, "remedy")
         for it in iss + rem:
             it["theme"] = _theme_bigrams(it["text"])
