@@ -82,15 +82,16 @@ class _Year:
                     r[_AT["county_adcode"]] if rank == "3" else "")
             if code:
                 self.rows[code] = r
-        self.names: dict[str, dict[tuple[str, str], list[str]]] = {}
+        names: dict[str, dict[tuple[str, str], set[str]]] = {}
         for code, r in self.rows.items():
             kind = _KINDS[int(r[_AT["rank"]]) - 1]
             for form, name in (("full", r[_AT[f"{kind}_name"]]), ("short", r[_AT[f"{kind}_short"]])):
                 if name:
-                    self.names.setdefault(name, {}).setdefault((form, kind), []).append(code)
-        for by_kind in self.names.values():
-            for key, codes in by_kind.items():
-                by_kind[key] = sorted(set(codes))
+                    names.setdefault(name, {}).setdefault((form, kind), set()).add(code)
+        # stored as shared tuples (most names mean the same codes every year): ~1 MB a year, not ~4
+        self.names: dict[str, tuple] = {
+            name: _shared(tuple(sorted((key, _shared(tuple(sorted(codes)))) for key, codes in by_kind.items())))
+            for name, by_kind in names.items()}
         self.longest = max((len(n) for n in self.names), default=0)
 
     def field(self, code: str, name: str) -> str:
@@ -104,12 +105,19 @@ class _Year:
             for end in range(min(len(text), pos + self.longest), pos, -1):
                 hit = self.names.get(text[pos:end])
                 if hit is not None:
-                    found.append(hit)
+                    found.append({key: list(codes) for key, codes in hit})
                     pos = end
                     break
             else:
                 pos += 1
         return found
+
+
+_SHARED: dict[tuple, tuple] = {}
+
+
+def _shared(value: tuple) -> tuple:
+    return _SHARED.setdefault(value, value)
 
 
 @lru_cache(maxsize=None)
