@@ -64,6 +64,7 @@ import itertools
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -132,6 +133,7 @@ def template_rows(regime: str) -> dict[str, list[tuple[str, tuple[str, ...]]]]:
     return out
 
 
+@lru_cache(maxsize=1)
 def _column_units() -> dict[tuple[str, str], str]:
     cb = codebook()
     return {(r.table, r.key): r.unit for r in cb[cb.axis == "column"].itertuples()}
@@ -162,9 +164,17 @@ def _fuzzy(s: str) -> str:
     return r"\s*".join(parts)
 
 
+def _first_chars(s: str) -> set[str]:
+    """The characters a match of ``_fuzzy(s)`` can start with."""
+    ch = next(c for c in s if not c.isspace())
+    return set(_EQUIV[ch][1:-1]) if ch in _EQUIV else {ch}
+
+
 @lru_cache(maxsize=1)
-def _label_patterns() -> dict[str, re.Pattern]:
-    """One compiled alternation per table; group names map back to (key, kind)."""
+def _label_patterns() -> dict[str, tuple[re.Pattern, dict[str, re.Pattern]]]:
+    """Per table: a pattern of the characters a label can start with, and for each such character
+    the alternation of the labels that can start with it (longest synonym first); group names
+    map back to (key, kind)."""
     by_table: dict[str, list[tuple[str, str, str, str]]] = {}
     for line in read_resource_lines("table_labels.tsv"):
         cols = (line.split("\t") + ["", "", "", "", ""])[:5]
@@ -173,28 +183,42 @@ def _label_patterns() -> dict[str, re.Pattern]:
             by_table.setdefault(table, []).append((key, kind or "row", item, synonym))
     out = {}
     for table, entries in by_table.items():
-        alts = []
+        alts: list[tuple[str, set[str]]] = []
         for i, (key, kind, item, synonym) in enumerate(sorted(entries, key=lambda e: -len(e[3]))):
             m = re.match(r"^(\d)\s*[.．、]\s*(.+)$", synonym)
             if m:  # the synonym carries its own, required, item number
                 pat = m.group(1) + r"\s*[.．、]\s*" + _fuzzy(m.group(2))
+                first = {m.group(1)}
             elif item:
                 pat = rf"(?:(?<![\d.]){item}\s*[.．、]\s*)?" + _fuzzy(synonym)
+                first = {item[0]} | _first_chars(synonym)
             else:
                 pat = _fuzzy(synonym)
-            alts.append(f"(?P<{kind}__{key}__{i}>{pat})")
-        out[table] = re.compile("|".join(alts))
+                first = _first_chars(synonym)
+            alts.append((f"(?P<{kind}__{key}__{i}>{pat})", first))
+        starts = sorted(set().union(*(first for _, first in alts)))
+        by_char = {c: re.compile("|".join(pat for pat, first in alts if c in first)) for c in starts}
+        out[table] = (re.compile("[" + "".join(re.escape(c) for c in starts) + "]"), by_char)
     return out
 
 
 def _find_labels(text: str, table: str, lo: int, hi: int) -> list[_Label]:
-    pattern = _label_patterns().get(table)
-    if pattern is None:
+    """Non-overlapping label matches in ``text[lo:hi]``, leftmost first (as ``finditer`` of the
+    whole alternation: at each position only the labels starting with its character can match)."""
+    patterns = _label_patterns().get(table)
+    if patterns is None:
         return []
+    starts, by_char = patterns
     found = []
-    for m in pattern.finditer(text, lo, hi):
+    pos = lo
+    while (s := starts.search(text, pos, hi)) is not None:
+        m = by_char[text[s.start()]].match(text, s.start(), hi)
+        if m is None:
+            pos = s.start() + 1
+            continue
         kind, key, _ = m.lastgroup.split("__")
         found.append(_Label(table, key, kind, m.start(), m.end()))
+        pos = m.end()
     return found
 
 
@@ -255,8 +279,7 @@ _NA_CELL = re.compile(r"^(?:/|／|—{1,2}|－|-{1,2}|无|不适用|—/—)$")
 _VALID_PIECE = re.compile(r"^-?(?:0|[1-9]\d*)(?:\.\d+)?$")
 
 
-@dataclass(frozen=True)
-class _Slot:
+class _Slot(NamedTuple):
     """What one template column accepts."""
 
     decimal: bool = False
@@ -354,27 +377,27 @@ def _run_tokens(text: str, pos: int, limit: int, *, stop_at_text: bool = True) -
 
 
 # --------------------------------------------------------------------------- splitting runs into cells
-class _Budget:
-    def __init__(self, steps: int = _BUDGET):
-        self.steps = steps
+def _piece_value(text: str, a: int, b: int, slot: _Slot) -> float | None:
+    """The value of ``text[a:b]`` if it is a valid number for ``slot``, else None."""
+    s = text[a:b]
+    if not _VALID_PIECE.match(s) or ("." in s and not slot.decimal):
+        return None
+    if s.startswith("-") and (a != 0 or not slot.negative):
+        return None
+    return float(s)
 
-    def spend(self) -> bool:
-        self.steps -= 1
-        return self.steps >= 0
 
-
-def _piece_cell(tok: _Token, a: int, b: int, with_unit: bool, slot: _Slot) -> _Cell | None:
-    """Cell for ``tok.text[a:b]`` if it is a valid number for ``slot``, else None."""
+def _piece_cell(tok: _Token, a: int, b: int, value: float) -> _Cell:
+    """Cell for ``tok.text[a:b]`` (worth ``value``); a piece that ends the token carries its unit."""
     s = tok.text[a:b]
-    if not _VALID_PIECE.match(s) or (s.startswith("-") and not slot.negative) or ("." in s and not slot.decimal):
-        return None
-    if s.startswith("-") and a != 0:
-        return None
-    value = float(s)
-    start = tok.start + a
-    end = tok.end if (with_unit and b == len(tok.text)) else tok.start + b
-    raw = s + (tok.unit or "") if (with_unit and b == len(tok.text) and tok.unit) else s
-    return _Cell(raw, value, "zero" if value == 0 else "number", tok.unit if raw != s else None, start, end)
+    status = "zero" if value == 0 else "number"
+    if b == len(tok.text):
+        return _Cell(s + (tok.unit or ""), value, status, tok.unit or None, tok.start + a, tok.end)
+    return _Cell(s, value, status, None, tok.start + a, tok.start + b)
+
+
+def _na_cell(tok: _Token) -> _Cell:
+    return _Cell(tok.text, None, "not_applicable", None, tok.start, tok.end)
 
 
 def _split_runs(tokens: list[_Token], groups: list[list[_Slot]], sums: list[int | None], steps: int = _BUDGET
@@ -385,102 +408,162 @@ def _split_runs(tokens: list[_Token], groups: list[list[_Slot]], sums: list[int 
     n/a marks give one cell each. ``sums[g]`` (or None) is the index, inside group g, of
     the cell that must equal the sum of the cells before it (row 总计, block 总计); it is
     not enforced in a group holding an n/a mark. Returns (readings, complete):
-    ``complete`` is False when the search stopped early (too many readings or out of
-    budget) — the caller must then treat the run as ambiguous.
+    ``complete`` is False when the search stopped early (too many readings, or more than
+    ``steps`` search steps) — the readings are then [] and the caller must treat the run
+    as ambiguous.
     """
-    budget = _Budget(steps)  # per run: one hopeless run must not starve the others
-    n_slots = sum(len(g) for g in groups)
-    flat_slots = [s for g in groups for s in g]
-    group_of = [gi for gi, g in enumerate(groups) for _ in g]
-    digits_after = [0] * (len(tokens) + 1)
-    chars_after = [0] * (len(tokens) + 1)
-    suffix_digits = []  # suffix_digits[ti][ci]: digits in tokens[ti].text[ci:]
-    for t in tokens:
-        counts = [0] * (len(t.text) + 1)
-        for j in range(len(t.text) - 1, -1, -1):
-            counts[j] = counts[j + 1] + t.text[j].isdigit()
-        suffix_digits.append(counts)
-    for i in range(len(tokens) - 1, -1, -1):
-        t = tokens[i]
-        digits_after[i] = digits_after[i + 1] + (suffix_digits[i][0] if t.kind == "num" else 1)
-        chars_after[i] = chars_after[i + 1] + len(t.text)
-    max_chars = max((s.max_chars for s in flat_slots), default=1)
-    memo: dict[tuple[int, int, int], tuple[list[tuple[_Cell, ...]], bool]] = {}
+    readings, complete = _search_runs(tokens, groups, sums, steps)
+    cells: dict[tuple, _Cell] = {}
 
-    def solve(ti: int, ci: int, si: int) -> tuple[list[tuple[_Cell, ...]], bool]:
-        # readings of slots si.. from token ti at char ci, called at group boundaries only
+    def cell(piece: tuple) -> _Cell:
+        if piece not in cells:
+            ti, a, b, value = piece
+            cells[piece] = _na_cell(tokens[ti]) if value is None else _piece_cell(tokens[ti], a, b, value)
+        return cells[piece]
+
+    return [[cell(p) for p in r] for r in readings], complete
+
+
+# searches of the document being parsed, by what they depend on (token texts, slots, sums, steps):
+# a report repeats runs such as 0000000 in many rows; table_records empties it for each document
+_searches: dict[tuple, tuple[list[tuple], bool]] = {}
+
+
+def _search_runs(tokens: list[_Token], groups: list[list[_Slot]], sums: list[int | None], steps: int
+                 ) -> tuple[list[tuple], bool]:
+    """:func:`_split_runs` with each cell as a piece ``(token, start, end, value)`` (value None: n/a)."""
+    runs = tuple((t.kind, t.text) for t in tokens)
+    key = (runs, tuple(map(tuple, groups)), tuple(sums), steps)
+    if key not in _searches:
+        _searches[key] = _search_pieces(runs, groups, sums, steps)
+    return _searches[key]
+
+
+def _search_pieces(runs: tuple[tuple[str, str], ...], groups: list[list[_Slot]], sums: list[int | None], steps: int
+                   ) -> tuple[list[tuple], bool]:
+    """The search of :func:`_split_runs` on the (kind, text) of each token.
+
+    A depth-first search that spends one step per call of ``fill``; the order of the
+    readings and the steps counted are those of the search on cells that
+    ``tests/test_tables_speed_exact.py`` keeps as the reference.
+    """
+    n_tok = len(runs)
+    texts = [text if kind == "num" else None for kind, text in runs]
+    flat_slots = [s for g in groups for s in g]
+    n_slots = len(flat_slots)
+    group_of = [gi for gi, g in enumerate(groups) for _ in g]
+    kinds: dict[_Slot, int] = {}
+    kind_of = [kinds.setdefault(s, len(kinds)) for s in flat_slots]
+    slot_of_kind = list(kinds)
+    max_chars = max((s.max_chars for s in flat_slots), default=1)
+    # digits_left[ti][ci] / chars_left[ti][ci]: digits (an n/a mark counts as one) and characters from
+    # character ci of token ti to the end of the run
+    digits_left: list[list[int]] = [[]] * n_tok
+    chars_left: list[list[int]] = [[]] * n_tok
+    digits_after = chars_after = 0
+    for ti in range(n_tok - 1, -1, -1):
+        text = runs[ti][1]
+        d, c = [0] * (len(text) + 1), [0] * (len(text) + 1)
+        d[-1], c[-1] = digits_after, chars_after
+        for j in range(len(text) - 1, -1, -1):
+            d[j] = d[j + 1] + text[j].isdigit()
+            c[j] = c[j + 1] + 1
+        digits_left[ti], chars_left[ti] = d, c
+        digits_after = d[0] if texts[ti] is not None else digits_after + 1
+        chars_after = c[0]
+    cut_memo: dict[tuple[int, int, int], list[tuple[int, float]]] = {}
+
+    def cuts(ti: int, ci: int, kind: int) -> list[tuple[int, float]]:
+        # (end, value) of the pieces tried from character ci: no leading zeros, at most max_chars
+        key = (ti, ci, kind)
+        found = cut_memo.get(key)
+        if found is None:
+            slot = slot_of_kind[kind]
+            text = texts[ti]
+            found = []
+            for b in range(ci + 1, min(len(text), ci + slot.max_chars) + 1):
+                value = _piece_value(text, ci, b, slot)
+                if value is None:
+                    if text[ci] == "0" or (text[ci] == "-" and b > ci + 1 and text[ci + 1] == "0"):
+                        if b > ci + 2:
+                            break
+                    continue
+                found.append((b, value))
+            cut_memo[key] = found
+        return found
+
+    left = steps
+    complete = True
+    memo: dict[tuple[int, int, int], list[tuple]] = {}
+
+    def solve(ti: int, ci: int, si: int) -> list[tuple]:
+        # readings (tuples of pieces) of slots si.. from token ti at char ci, called at group boundaries only
         key = (ti, ci, si)
         if key in memo:
             return memo[key]
         if si == n_slots:
-            res = ([()], True) if ti == len(tokens) else ([], True)
-            memo[key] = res
-            return res
+            memo[key] = [()] if ti == n_tok else []
+            return memo[key]
         gi = group_of[si]
         size = len(groups[gi])
         total_at = sums[gi]
-        out: list[tuple[_Cell, ...]] = []
-        complete = True
+        out: list[tuple] = []
+        acc: list[tuple] = []
 
-        def fill(ti: int, ci: int, k: int, acc: list[_Cell]) -> None:
-            nonlocal complete
+        def fill(ti: int, ci: int, k: int) -> None:
+            nonlocal left, complete
             if not complete:
                 return
-            if not budget.spend():
+            left -= 1
+            if left < 0:
                 complete = False
                 return
             if k == size:
-                rest, ok = solve(ti, ci, si + size)
-                if not ok:
-                    complete = False
-                    return
+                rest = solve(ti, ci, si + size)
                 for r in rest:
+                    if not complete:
+                        return
                     out.append(tuple(acc) + r)
                     if len(out) > _MAX_READINGS:
                         complete = False
-                        return
                 return
             remaining_slots = n_slots - (si + k)
-            if ti >= len(tokens) or remaining_slots < len(tokens) - ti:
+            if ti >= n_tok or remaining_slots < n_tok - ti:
                 return
-            tok = tokens[ti]
-            slot = flat_slots[si + k]
-            if tok.kind == "na":
-                acc.append(_Cell(tok.text, None, "not_applicable", None, tok.start, tok.end))
-                fill(ti + 1, 0, k + 1, acc)
+            text = texts[ti]
+            if text is None:
+                acc.append((ti, 0, 0, None))
+                fill(ti + 1, 0, k + 1)
                 acc.pop()
                 return
             # the remaining characters must fill the remaining slots, and not overflow them
-            if suffix_digits[ti][ci] + digits_after[ti + 1] < remaining_slots:
+            if digits_left[ti][ci] < remaining_slots:
                 return
-            if len(tok.text) - ci + chars_after[ti + 1] > remaining_slots * max_chars + 2 * len(tokens):
+            if chars_left[ti][ci] > remaining_slots * max_chars + 2 * n_tok:
                 return
-            ends = range(ci + 1, min(len(tok.text), ci + slot.max_chars) + 1)
-            if k == total_at and all(c.value is not None for c in acc):
-                total = sum(c.value for c in acc)
+            if k == total_at and all(p[3] is not None for p in acc):
+                total = sum(p[3] for p in acc)
                 want = str(int(total)) if float(total).is_integer() else repr(total)
                 b = ci + len(want)
-                ends = [b] if tok.text[ci:b] == want else []
-            for b in ends:
-                cell = _piece_cell(tok, ci, b, True, slot)
-                if cell is None:
-                    if tok.text[ci] == "0" or (tok.text[ci] == "-" and b > ci + 1 and tok.text[ci + 1] == "0"):
-                        if b > ci + 2:
-                            break
-                    continue
-                acc.append(cell)
-                if b == len(tok.text):
-                    fill(ti + 1, 0, k + 1, acc)
+                value = _piece_value(text, ci, b, flat_slots[si + k]) if text[ci:b] == want else None
+                ends = [] if value is None else [(b, value)]
+            else:
+                ends = cuts(ti, ci, kind_of[si + k])
+            n_chars = len(text)
+            for b, value in ends:
+                acc.append((ti, ci, b, value))
+                if b == n_chars:
+                    fill(ti + 1, 0, k + 1)
                 else:
-                    fill(ti, b, k + 1, acc)
+                    fill(ti, b, k + 1)
                 acc.pop()
 
-        fill(ti, ci, 0, [])
-        memo[key] = (out, complete)
-        return out, complete
+        fill(ti, ci, 0)
+        memo[key] = out
+        return out
 
-    readings, complete = solve(0, 0, 0)
-    return [list(r) for r in readings], complete
+    readings = solve(0, 0, 0)
+    return (readings, True) if complete else ([], False)
 
 
 def _forced(tokens: list[_Token], slots: list[_Slot]) -> list[_Cell] | None:
@@ -490,12 +573,12 @@ def _forced(tokens: list[_Token], slots: list[_Slot]) -> list[_Cell] | None:
     cells = []
     for tok, slot in zip(tokens, slots):
         if tok.kind == "na":
-            cells.append(_Cell(tok.text, None, "not_applicable", None, tok.start, tok.end))
+            cells.append(_na_cell(tok))
             continue
-        cell = _piece_cell(tok, 0, len(tok.text), True, slot)
-        if cell is None:
+        value = _piece_value(tok.text, 0, len(tok.text), slot)
+        if value is None:
             return None
-        cells.append(cell)
+        cells.append(_piece_cell(tok, 0, len(tok.text), value))
     return cells
 
 
@@ -551,7 +634,7 @@ def _resolve_runs(tokens: list[_Token], slots: list[_Slot], groups: list[int], v
     has_identity = any(p is not None for p in validator_parts)
     if len(readings) == 1:
         if has_identity:
-            plain, done = _split_runs(tokens, group_slots, [None] * len(group_slots), 2_000)
+            plain, done = _search_runs(tokens, group_slots, [None] * len(group_slots), 2_000)
             if done and len(plain) == 1:
                 return readings, "split", "concatenated digits: the only split without leading zeros"
             return readings, "arithmetic", "concatenated digits: the only split with 总计 = sum of the parts"
@@ -1123,7 +1206,7 @@ def _consensus(rr: _RowRead) -> list[_Cell]:
             same = "this cell is the same in every reading" if len(rr.readings) > 1 else None
             reason = "; ".join(x for x in (c.reason, rr.reason, same) if x)
             conf = rr.confidence
-            out.append(replace(c, confidence=conf, reason=reason or None))
+            out.append(_Cell(c.raw, c.value, c.status, c.unit, c.start, c.end, conf, reason or None))
         else:
             options = sorted({c.raw if c.status != "blank" else "∅" for c in cells})
             out.append(_Cell(None, None, "unresolved", start=span_raw[0] if span_raw else None,
@@ -1201,6 +1284,7 @@ def table_records(text: str, doc_id: str = "", regime: str | None = None) -> lis
         if regime is None and not _TABLE_GATE.search(text):
             return []
     units = _column_units()
+    _searches.clear()
     regions = _regions(text)
     recs: list[dict] = []
     # table 二 (its columns differ between the templates: no cells when the regime is unknown)
