@@ -256,8 +256,7 @@ def detect_regime(text: str) -> str | None:
 
 
 # --------------------------------------------------------------------------- cells
-@dataclass(frozen=True)
-class _Cell:
+class _Cell(NamedTuple):
     raw: str | None
     value: float | None
     status: str
@@ -429,18 +428,19 @@ def _split_runs(tokens: list[_Token], groups: list[list[_Slot]], sums: list[int 
 _searches: dict[tuple, tuple[list[tuple], bool]] = {}
 
 
-def _search_runs(tokens: list[_Token], groups: list[list[_Slot]], sums: list[int | None], steps: int
-                 ) -> tuple[list[tuple], bool]:
-    """:func:`_split_runs` with each cell as a piece ``(token, start, end, value)`` (value None: n/a)."""
+def _search_runs(tokens: list[_Token], groups: list[list[_Slot]], sums: list[int | None], steps: int,
+                 most: int = _MAX_READINGS) -> tuple[list[tuple], bool]:
+    """:func:`_split_runs` with each cell as a piece ``(token, start, end, value)`` (value None: n/a),
+    stopping (incomplete) at more than ``most`` readings."""
     runs = tuple((t.kind, t.text) for t in tokens)
-    key = (runs, tuple(map(tuple, groups)), tuple(sums), steps)
+    key = (runs, tuple(map(tuple, groups)), tuple(sums), steps, most)
     if key not in _searches:
-        _searches[key] = _search_pieces(runs, groups, sums, steps)
+        _searches[key] = _search_pieces(runs, groups, sums, steps, most)
     return _searches[key]
 
 
-def _search_pieces(runs: tuple[tuple[str, str], ...], groups: list[list[_Slot]], sums: list[int | None], steps: int
-                   ) -> tuple[list[tuple], bool]:
+def _search_pieces(runs: tuple[tuple[str, str], ...], groups: list[list[_Slot]], sums: list[int | None], steps: int,
+                   most: int) -> tuple[list[tuple], bool]:
     """The search of :func:`_split_runs` on the (kind, text) of each token.
 
     A depth-first search that spends one step per call of ``fill``; the order of the
@@ -480,15 +480,19 @@ def _search_pieces(runs: tuple[tuple[str, str], ...], groups: list[list[_Slot]],
         if found is None:
             slot = slot_of_kind[kind]
             text = texts[ti]
-            found = []
-            for b in range(ci + 1, min(len(text), ci + slot.max_chars) + 1):
-                value = _piece_value(text, ci, b, slot)
-                if value is None:
-                    if text[ci] == "0" or (text[ci] == "-" and b > ci + 1 and text[ci + 1] == "0"):
-                        if b > ci + 2:
-                            break
-                    continue
-                found.append((b, value))
+            ends = range(ci + 1, min(len(text), ci + slot.max_chars) + 1)
+            if text.isascii() and text.isdigit():  # the common case, decided without the regex
+                found = [(b, 0.0) for b in ends[:1]] if text[ci] == "0" else [(b, float(text[ci:b])) for b in ends]
+            else:
+                found = []
+                for b in ends:
+                    value = _piece_value(text, ci, b, slot)
+                    if value is None:
+                        if text[ci] == "0" or (text[ci] == "-" and b > ci + 1 and text[ci + 1] == "0"):
+                            if b > ci + 2:
+                                break
+                        continue
+                    found.append((b, value))
             cut_memo[key] = found
         return found
 
@@ -524,7 +528,7 @@ def _search_pieces(runs: tuple[tuple[str, str], ...], groups: list[list[_Slot]],
                     if not complete:
                         return
                     out.append(tuple(acc) + r)
-                    if len(out) > _MAX_READINGS:
+                    if len(out) > most:
                         complete = False
                 return
             remaining_slots = n_slots - (si + k)
@@ -634,7 +638,7 @@ def _resolve_runs(tokens: list[_Token], slots: list[_Slot], groups: list[int], v
     has_identity = any(p is not None for p in validator_parts)
     if len(readings) == 1:
         if has_identity:
-            plain, done = _search_runs(tokens, group_slots, [None] * len(group_slots), 2_000)
+            plain, done = _search_runs(tokens, group_slots, [None] * len(group_slots), 2_000, most=1)
             if done and len(plain) == 1:
                 return readings, "split", "concatenated digits: the only split without leading zeros"
             return readings, "arithmetic", "concatenated digits: the only split with 总计 = sum of the parts"
@@ -1124,15 +1128,15 @@ def _fee_units(text: str, region: tuple[int, int], cells: list[_Cell]) -> list[_
     for c in cells:
         unit = c.unit or header_unit or "万元"
         if c.value is None or unit == "万元":
-            out.append(replace(c, unit="万元" if c.value is not None else c.unit))
+            out.append(c._replace(unit="万元" if c.value is not None else c.unit))
             continue
         factor = {"元": 1e-4, "亿元": 1e4}.get(unit)
         if factor is None:
-            out.append(replace(c, value=None, status="text", reason=f"amount in unknown unit {unit}"))
+            out.append(c._replace(value=None, status="text", reason=f"amount in unknown unit {unit}"))
             continue
         note = f"printed in {unit} ({c.raw}); converted to 万元"
-        out.append(replace(c, value=round(c.value * factor, 8), unit="万元",
-                           reason=(c.reason + "; " if c.reason else "") + note))
+        out.append(c._replace(value=round(c.value * factor, 8), unit="万元",
+                              reason=(c.reason + "; " if c.reason else "") + note))
     return out
 
 

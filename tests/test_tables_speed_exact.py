@@ -278,6 +278,10 @@ def test_split_runs_equals_the_search_on_cells(problem):
     for other in (1, 40, 2_000):
         assert _verdict(tables._split_runs(tokens, groups, sums, other)) == \
             _verdict(reference_split_runs(tokens, groups, sums, other))
+    # the check that a split is the only one stops at a second reading
+    unique, done = tables._search_runs(tokens, groups, sums, steps, most=1)
+    readings, complete = reference_split_runs(tokens, groups, sums, steps)
+    assert (done and len(unique) == 1) == (complete and len(readings) == 1)
     # the same steps are counted: a budget of exactly the steps the search took is enough, one less is not
     spent: list[int] = []
     readings, complete = reference_split_runs(tokens, groups, sums, 10 ** 6, spent)
