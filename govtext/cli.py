@@ -75,7 +75,9 @@ def analyze(paths, out: str | Path, *, docvars=None, pattern: str | None = None,
                 if name == "tables":
                     from .checks import _ACROSS_YEAR_ROWS
 
-                    year_cells.append(df.loc[df["row"].isin(_ACROSS_YEAR_ROWS), _ACROSS_YEAR_COLUMNS].copy())
+                    kept = df.loc[df["row"].isin(_ACROSS_YEAR_ROWS), _ACROSS_YEAR_COLUMNS]
+                    # Arrow strings: compact, where Python str objects would pile up over thousands of reports
+                    year_cells.append(kept.astype({c: "str" for c in _ACROSS_YEAR_COLUMNS if c != "value"}))
                 del df
             for doc_id in corpus.doc_ids:
                 target = out / "texts" / f"{doc_id}.txt"
