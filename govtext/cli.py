@@ -41,7 +41,7 @@ def _chunk_frames(corpus):
 def analyze(paths, out: str | Path, *, docvars=None, pattern: str | None = None, workers: int = 1,
             engine: str = "local", cache: str | Path | None = None, max_bytes: int = 50 * 1024 * 1024,
             max_seconds: float | None = 300.0,
-            formats=("csv",), chunk_size: int = 500, figures: bool = True, progress: bool | None = None) -> dict:
+            formats=("csv",), chunk_size: int = 250, figures: bool = True, progress: bool | None = None) -> dict:
     """The main job: read every report under ``paths`` and write all tables to ``out``.
 
     Documents are processed ``chunk_size`` at a time and each table is streamed to disk, so memory
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     a.add_argument("--cache", help="cache folder (default OUT/.cache): reruns on unchanged files are instant")
     a.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
     a.add_argument("--format", default="csv", help="comma-separated output formats: csv, parquet, dta")
-    a.add_argument("--chunk-size", type=int, default=500, help="documents held in memory at once")
+    a.add_argument("--chunk-size", type=int, default=250, help="documents held in memory at once")
     a.add_argument("--no-figures", action="store_true", help="skip the PNG figures and HTML summary")
     a.add_argument("--max-mb", type=float, default=50, help="skip files larger than this, with an error row")
     a.add_argument("--max-seconds", type=float, default=300,
