@@ -60,6 +60,7 @@ whose every number is printed apart is kept as printed even when it breaks an id
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from dataclasses import dataclass, replace
@@ -423,9 +424,16 @@ def _split_runs(tokens: list[_Token], groups: list[list[_Slot]], sums: list[int 
     return [[cell(p) for p in r] for r in readings], complete
 
 
-# searches of the document being parsed, by what they depend on (token texts, slots, sums, steps):
-# a report repeats runs such as 0000000 in many rows; table_records empties it for each document
+# Work shared by the rows of the document being parsed (a report repeats runs such as 0000000 in
+# many rows): searches by what they depend on (token texts, slots, sums, steps, most), and the pieces
+# that can start at a character of a token text. table_records empties both for each document.
 _searches: dict[tuple, tuple[list[tuple], bool]] = {}
+_cut_lists: dict[tuple[str, int, _Slot], list[tuple[int, float]]] = {}
+
+
+def _new_document() -> None:
+    _searches.clear()
+    _cut_lists.clear()
 
 
 def _search_runs(tokens: list[_Token], groups: list[list[_Slot]], sums: list[int | None], steps: int,
@@ -434,9 +442,33 @@ def _search_runs(tokens: list[_Token], groups: list[list[_Slot]], sums: list[int
     stopping (incomplete) at more than ``most`` readings."""
     runs = tuple((t.kind, t.text) for t in tokens)
     key = (runs, tuple(map(tuple, groups)), tuple(sums), steps, most)
-    if key not in _searches:
-        _searches[key] = _search_pieces(runs, groups, sums, steps, most)
-    return _searches[key]
+    found = _searches.get(key)
+    if found is None:
+        found = _searches[key] = _search_pieces(runs, groups, sums, steps, most)
+    return found
+
+
+def _cuts(text: str, ci: int, slot: _Slot) -> list[tuple[int, float]]:
+    """(end, value) of the pieces of ``text`` from character ci that the search tries, in order:
+    valid numbers for ``slot`` of at most ``slot.max_chars`` characters."""
+    key = (text, ci, slot)
+    found = _cut_lists.get(key)
+    if found is None:
+        ends = range(ci + 1, min(len(text), ci + slot.max_chars) + 1)
+        if text.isascii() and text.isdigit():  # the common case, decided without the regex
+            found = [(b, 0.0) for b in ends[:1]] if text[ci] == "0" else [(b, float(text[ci:b])) for b in ends]
+        else:
+            found = []
+            for b in ends:
+                value = _piece_value(text, ci, b, slot)
+                if value is None:
+                    if text[ci] == "0" or (text[ci] == "-" and b > ci + 1 and text[ci + 1] == "0"):
+                        if b > ci + 2:
+                            break
+                    continue
+                found.append((b, value))
+        _cut_lists[key] = found
+    return found
 
 
 def _search_pieces(runs: tuple[tuple[str, str], ...], groups: list[list[_Slot]], sums: list[int | None], steps: int,
@@ -452,9 +484,6 @@ def _search_pieces(runs: tuple[tuple[str, str], ...], groups: list[list[_Slot]],
     flat_slots = [s for g in groups for s in g]
     n_slots = len(flat_slots)
     group_of = [gi for gi, g in enumerate(groups) for _ in g]
-    kinds: dict[_Slot, int] = {}
-    kind_of = [kinds.setdefault(s, len(kinds)) for s in flat_slots]
-    slot_of_kind = list(kinds)
     max_chars = max((s.max_chars for s in flat_slots), default=1)
     # digits_left[ti][ci] / chars_left[ti][ci]: digits (an n/a mark counts as one) and characters from
     # character ci of token ti to the end of the run
@@ -471,30 +500,6 @@ def _search_pieces(runs: tuple[tuple[str, str], ...], groups: list[list[_Slot]],
         digits_left[ti], chars_left[ti] = d, c
         digits_after = d[0] if texts[ti] is not None else digits_after + 1
         chars_after = c[0]
-    cut_memo: dict[tuple[int, int, int], list[tuple[int, float]]] = {}
-
-    def cuts(ti: int, ci: int, kind: int) -> list[tuple[int, float]]:
-        # (end, value) of the pieces tried from character ci: no leading zeros, at most max_chars
-        key = (ti, ci, kind)
-        found = cut_memo.get(key)
-        if found is None:
-            slot = slot_of_kind[kind]
-            text = texts[ti]
-            ends = range(ci + 1, min(len(text), ci + slot.max_chars) + 1)
-            if text.isascii() and text.isdigit():  # the common case, decided without the regex
-                found = [(b, 0.0) for b in ends[:1]] if text[ci] == "0" else [(b, float(text[ci:b])) for b in ends]
-            else:
-                found = []
-                for b in ends:
-                    value = _piece_value(text, ci, b, slot)
-                    if value is None:
-                        if text[ci] == "0" or (text[ci] == "-" and b > ci + 1 and text[ci + 1] == "0"):
-                            if b > ci + 2:
-                                break
-                        continue
-                    found.append((b, value))
-            cut_memo[key] = found
-        return found
 
     left = steps
     complete = True
@@ -552,7 +557,7 @@ def _search_pieces(runs: tuple[tuple[str, str], ...], groups: list[list[_Slot]],
                 value = _piece_value(text, ci, b, flat_slots[si + k]) if text[ci:b] == want else None
                 ends = [] if value is None else [(b, value)]
             else:
-                ends = cuts(ti, ci, kind_of[si + k])
+                ends = _cuts(text, ci, flat_slots[si + k])
             n_chars = len(text)
             for b, value in ends:
                 acc.append((ti, ci, b, value))
@@ -622,7 +627,7 @@ def _resolve_runs(tokens: list[_Token], slots: list[_Slot], groups: list[int], v
         return [forced], "exact", None
     if len(tokens) > n:
         return [], None, f"{len(tokens)} separate numbers or marks for {n} cells"
-    n_digits = sum(len(re.sub(r"\D", "", t.text)) if t.kind == "num" else 1 for t in tokens)
+    n_digits = sum(sum(map(str.isdecimal, t.text)) if t.kind == "num" else 1 for t in tokens)
     if n_digits < n:
         return [], None, (f"only {n_digits} digits/marks for {n} cells: blank cells were lost when the table was "
                           f"flattened, so the columns of '{' '.join(t.text for t in tokens)}' cannot be told")
@@ -869,16 +874,20 @@ def _read_labelled_rows(text: str, table: str, region: tuple[int, int], rows: li
     """Read every template row whose label is printed in ``region`` (tab fields or a run after it)."""
     reads: dict[str, _RowRead] = {}
     canon = _canonical_labels()
-    row_labels = [lab for lab in labels if lab.kind == "row"]
+    starts = [lab.start for lab in labels]  # in text order, as _find_labels gives them
+    labels_of: dict[str, list[_Label]] = {}
+    for lab in labels:
+        if lab.kind == "row":
+            labels_of.setdefault(lab.key, []).append(lab)
     for row, cols in rows:
         slots = slots_of(row, cols)
         parts = identity_of(row, cols)
         rr = _RowRead(row, cols, [])
         attempts = []
-        for lab in (lab for lab in row_labels if lab.key == row):
+        for lab in labels_of.get(row, []):
             rr.found = True
-            later = [x.start for x in labels if x.start >= lab.end]
-            limit = min(later) if later else region[1]
+            later = bisect.bisect_left(starts, lab.end)
+            limit = starts[later] if later < len(starts) else region[1]
             fields = _row_fields_after(text, lab, labels)
             if fields is not None and fields:
                 readings, conf, reason = _fit_cells(fields, slots, [parts], [len(slots)])
@@ -1203,14 +1212,13 @@ def _consensus(rr: _RowRead) -> list[_Cell]:
                       start=span_raw[0] if span_raw else None, end=span_raw[1] if span_raw else None)
                 for _ in range(n)]
     out = []
-    for i in range(n):
-        cells = [r[i] for r in rr.readings]
-        if all(c.same_reading(cells[0]) for c in cells[1:]):
-            c = cells[0]
-            same = "this cell is the same in every reading" if len(rr.readings) > 1 else None
-            reason = "; ".join(x for x in (c.reason, rr.reason, same) if x)
-            conf = rr.confidence
-            out.append(_Cell(c.raw, c.value, c.status, c.unit, c.start, c.end, conf, reason or None))
+    same = "this cell is the same in every reading" if len(rr.readings) > 1 else None
+    row_reason = "; ".join(x for x in (rr.reason, same) if x)
+    for cells in zip(*rr.readings):
+        c = cells[0]
+        if all(c.same_reading(other) for other in cells[1:]):
+            reason = f"{c.reason}; {row_reason}" if c.reason and row_reason else (c.reason or row_reason)
+            out.append(_Cell(c.raw, c.value, c.status, c.unit, c.start, c.end, rr.confidence, reason or None))
         else:
             options = sorted({c.raw if c.status != "blank" else "∅" for c in cells})
             out.append(_Cell(None, None, "unresolved", start=span_raw[0] if span_raw else None,
@@ -1288,7 +1296,7 @@ def table_records(text: str, doc_id: str = "", regime: str | None = None) -> lis
         if regime is None and not _TABLE_GATE.search(text):
             return []
     units = _column_units()
-    _searches.clear()
+    _new_document()
     regions = _regions(text)
     recs: list[dict] = []
     # table 二 (its columns differ between the templates: no cells when the regime is unknown)
