@@ -51,8 +51,8 @@ def _piece_cell(tok: _Token, a: int, b: int, with_unit: bool, slot: _Slot) -> _C
 
 
 def reference_split_runs(tokens, groups, sums, steps=_BUDGET, spent: list | None = None):
-    """govtext 0.x ``tables._split_runs`` (before the search on pieces), unchanged; the steps it
-    took are appended to ``spent``."""
+    """``tables._split_runs`` as it was before the search on pieces (commit d65797c), unchanged but
+    for ``spent``: the steps it took are appended to it."""
     budget = _Budget(steps)
     n_slots = sum(len(g) for g in groups)
     flat_slots = [s for g in groups for s in g]
@@ -303,7 +303,8 @@ def test_repeated_runs_elsewhere_in_the_document_get_their_own_offsets():
 
 # --------------------------------------------------------------------------- labels
 def reference_label_patterns() -> dict[str, re.Pattern]:
-    """govtext 0.x ``tables._label_patterns``: one alternation of all labels per table."""
+    """``tables._label_patterns`` as it was before labels were grouped by their first character
+    (commit d65797c): one alternation of all labels per table."""
     by_table: dict[str, list[tuple[str, str, str, str]]] = {}
     for line in read_resource_lines("table_labels.tsv"):
         cols = (line.split("\t") + ["", "", "", "", ""])[:5]
