@@ -28,6 +28,7 @@ import threading
 from contextlib import contextmanager
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 
@@ -326,6 +327,25 @@ def _stage_cache_key(cache, d: Document, name: str, settings: dict) -> str:
     return cache.key(d.sha256, name, doc_id=d.doc_id, **settings)
 
 
+@lru_cache(maxsize=1)
+def _string_dtype():
+    """The dtype pandas gives a column of Python strings (``str``, Arrow-backed, from pandas 3; else object)."""
+    return pd.Series(["x"]).dtype
+
+
+def _repeat_strings(values: list[str], counts: list[int]):
+    """``values[i]`` repeated ``counts[i]`` times, as the column pandas would make of them, built in Arrow
+    (a corpus's tokens are millions of rows: converting as many Python strings costs more than the rest)."""
+    dtype = _string_dtype()
+    if dtype == object:
+        return np.repeat(np.array(values, dtype=object), counts)
+    import pyarrow as pa
+
+    index = np.repeat(np.arange(len(values), dtype=np.int32), counts)
+    arrow = pa.DictionaryArray.from_arrays(pa.array(index, type=pa.int32()), pa.array(values, type=pa.large_string()))
+    return pd.array(arrow.cast(pa.large_string()), dtype=dtype)
+
+
 def _unpack(name: str, data: dict) -> dict:
     """A stage's columns as loaded from JSON: packed columns back to int32 arrays."""
     packed = _PACKED.get(name, ())
@@ -336,7 +356,7 @@ def _frame(name: str, doc_ids: list[str], parts: list[dict], columns: list[str] 
     """One typed DataFrame of an analysis from the documents' columns (see _FRAMES)."""
     columns = columns or _stage_spec(name)[1]
     lengths = [len(next(iter(p.values()))) if p else 0 for p in parts]
-    data = {"doc_id": np.repeat(np.array(doc_ids, dtype=object), lengths)}
+    data = {"doc_id": _repeat_strings(doc_ids, lengths)}
     for c in columns:
         if c == "doc_id":
             continue

@@ -356,14 +356,13 @@ def theme_hits(source, dictionary=None, *, tokenizer=None) -> pd.DataFrame:
     lens = np.concatenate(found_len)
     entry = np.concatenate(found_entry)
     last = rows + lens - 1
-    token_text = tok["token"].astype(str).to_numpy()
     theme_order = {t: i for i, t in enumerate(d.themes)}
     hits = pd.DataFrame({
-        "doc_id": tok["doc_id"].to_numpy()[rows], "sent_id": tok["sent_id"].to_numpy()[rows],
-        "start": tok["start"].to_numpy()[rows], "end": tok["end"].to_numpy()[last],
+        "doc_id": tok["doc_id"].iloc[rows].to_numpy(), "sent_id": tok["sent_id"].iloc[rows].to_numpy(),
+        "start": tok["start"].iloc[rows].to_numpy(), "end": tok["end"].iloc[last].to_numpy(),
         "theme": [d.entries[i][0] for i in entry], "subtheme": [d.entries[i][1] for i in entry],
         "term": [d.entries[i][2] for i in entry],
-        "match": ["".join(token_text[a:b + 1]) for a, b in zip(rows, last)],
+        "match": [uniques[codes[a]] if a == b else "".join(uniques[codes[a:b + 1]]) for a, b in zip(rows, last)],
         "_entry": entry, "_theme_order": [theme_order[d.entries[i][0]] for i in entry],
     })
     # one match per stretch of text per theme: drop spans inside an earlier (longer or first-listed) one
