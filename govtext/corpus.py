@@ -278,9 +278,11 @@ def _typed_counts(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _typed_checks(df: pd.DataFrame) -> pd.DataFrame:
-    from .checks import check_frame
-
-    return check_frame(df.to_dict("records"))
+    # the dtypes of checks.check_frame, given columns rather than records
+    for c in ("expected", "observed"):
+        df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
+    df["ok"] = df["ok"].astype("boolean")
+    return df
 
 
 def _typed_tags(df: pd.DataFrame) -> pd.DataFrame:
@@ -346,6 +348,20 @@ def _repeat_strings(values: list[str], counts: list[int]):
     return pd.array(arrow.cast(pa.large_string()), dtype=dtype)
 
 
+def _vocabulary_strings(values: Iterable[str]):
+    """A column of many strings from a small vocabulary (tokens), as :func:`_repeat_strings` builds it."""
+    vocabulary: dict[str, int] = {}
+    codes = np.fromiter((vocabulary.setdefault(v, len(vocabulary)) for v in values), dtype=np.int64)
+    words = list(vocabulary)
+    dtype = _string_dtype()
+    if dtype == object:
+        return np.array(words, dtype=object)[codes] if words else np.zeros(0, dtype=object)
+    import pyarrow as pa
+
+    arrow = pa.DictionaryArray.from_arrays(pa.array(codes, type=pa.int64()), pa.array(words, type=pa.large_string()))
+    return pd.array(arrow.cast(pa.large_string()), dtype=dtype)
+
+
 def _unpack(name: str, data: dict) -> dict:
     """A stage's columns as loaded from JSON: packed columns back to int32 arrays."""
     packed = _PACKED.get(name, ())
@@ -363,6 +379,10 @@ def _frame(name: str, doc_ids: list[str], parts: list[dict], columns: list[str] 
         if c in _PACKED.get(name, ()):
             data[c] = np.concatenate([np.frombuffer(p[c], dtype=np.int32) for p in parts] or
                                      [np.zeros(0, dtype=np.int32)]).astype(np.int64)
+        elif c == "token":
+            data[c] = _vocabulary_strings(chain.from_iterable(p[c] for p in parts))
+        elif name == "tables":  # its text columns are Python objects (None where missing): no Arrow round trip
+            data[c] = pd.Series(list(chain.from_iterable(p[c] for p in parts)), dtype=object)
         else:
             data[c] = list(chain.from_iterable(p[c] for p in parts))
     return _FRAMES[name](pd.DataFrame(data, columns=columns))
@@ -543,8 +563,12 @@ class Corpus:
 
     def _frame(self, name: str, columns: list[str], rows_of) -> pd.DataFrame:
         def build(_cache):
-            rows = [dict(doc_id=d.doc_id, **row) for d in self._analysed.values() for row in rows_of(d)]
-            return pd.DataFrame(rows, columns=columns)
+            docs = list(self._analysed.values())
+            per_doc = [list(rows_of(d)) for d in docs]
+            data = {"doc_id": _repeat_strings([d.doc_id for d in docs], [len(rows) for rows in per_doc])}
+            for c in columns[1:]:
+                data[c] = [row.get(c) for rows in per_doc for row in rows]
+            return pd.DataFrame(data, columns=columns)
 
         return self._cached_frame(name, build)
 

@@ -1251,10 +1251,13 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
     df = df[COLUMNS].copy()
     df["value"] = pd.to_numeric(df["value"], errors="coerce").astype("float64")
     for c in ("start", "end"):
-        df[c] = pd.array([None if v is None or v != v else int(v) for v in df[c]], dtype="Int64")
-    for c in ("doc_id", "table", "row", "column", "regime", "raw", "status", "unit", "confidence", "reason"):
+        df[c] = pd.to_numeric(df[c], errors="coerce").astype("Int64")
+    for c in _TEXT_COLUMNS:
         df[c] = df[c].astype(object).where(df[c].notna(), None)
     return df.reset_index(drop=True)
+
+
+_TEXT_COLUMNS = ("doc_id", "table", "row", "column", "regime", "raw", "status", "unit", "confidence", "reason")
 
 
 def parse_tables(text: str, doc_id: str = "", regime: str | None = None) -> pd.DataFrame:
