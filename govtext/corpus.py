@@ -331,15 +331,16 @@ def _stage_cache_key(cache, d: Document, name: str, settings: dict) -> str:
 
 @lru_cache(maxsize=1)
 def _string_dtype():
-    """The dtype pandas gives a column of Python strings (``str``, Arrow-backed, from pandas 3; else object)."""
-    return pd.Series(["x"]).dtype
+    """The dtype pandas gives a column of Python strings when it is Arrow-backed (pandas 3), else None."""
+    dtype = pd.Series(["x"]).dtype
+    return dtype if getattr(dtype, "storage", None) == "pyarrow" else None
 
 
 def _repeat_strings(values: list[str], counts: list[int]):
     """``values[i]`` repeated ``counts[i]`` times, as the column pandas would make of them, built in Arrow
     (a corpus's tokens are millions of rows: converting as many Python strings costs more than the rest)."""
     dtype = _string_dtype()
-    if dtype == object:
+    if dtype is None:
         return np.repeat(np.array(values, dtype=object), counts)
     import pyarrow as pa
 
@@ -354,7 +355,7 @@ def _vocabulary_strings(values: Iterable[str]):
     codes = np.fromiter((vocabulary.setdefault(v, len(vocabulary)) for v in values), dtype=np.int64)
     words = list(vocabulary)
     dtype = _string_dtype()
-    if dtype == object:
+    if dtype is None:
         return np.array(words, dtype=object)[codes] if words else np.zeros(0, dtype=object)
     import pyarrow as pa
 
