@@ -385,8 +385,13 @@ def _frame(name: str, doc_ids: list[str], parts: list[dict], columns: list[str] 
         elif name == "tables":  # its text columns are Python objects (None where missing): no Arrow round trip
             data[c] = pd.Series(list(chain.from_iterable(p[c] for p in parts)), dtype=object)
         else:
-            data[c] = list(chain.from_iterable(p[c] for p in parts))
+            data[c] = _list_column(list(chain.from_iterable(p[c] for p in parts)))
     return _FRAMES[name](pd.DataFrame(data, columns=columns))
+
+
+def _list_column(values: list):
+    # an empty list would become a float64 column: keep it object, as a table without rows had it
+    return values if values else np.array([], dtype=object)
 
 
 def _work(args):
@@ -568,7 +573,7 @@ class Corpus:
             per_doc = [list(rows_of(d)) for d in docs]
             data = {"doc_id": _repeat_strings([d.doc_id for d in docs], [len(rows) for rows in per_doc])}
             for c in columns[1:]:
-                data[c] = [row.get(c) for rows in per_doc for row in rows]
+                data[c] = _list_column([row.get(c) for rows in per_doc for row in rows])
             return pd.DataFrame(data, columns=columns)
 
         return self._cached_frame(name, build)
