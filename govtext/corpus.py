@@ -21,7 +21,6 @@ import glob as _glob
 import hashlib
 import sys
 from array import array
-from bisect import bisect_right
 import re
 import signal
 import threading

@@ -171,19 +171,24 @@ def _first_chars(s: str) -> set[str]:
     return set(_EQUIV[ch][1:-1]) if ch in _EQUIV else {ch}
 
 
-@lru_cache(maxsize=1)
-def _label_patterns() -> dict[str, tuple[re.Pattern, dict[str, re.Pattern]]]:
-    """Per table: a pattern of the characters a label can start with, and for each such character
-    the alternation of the labels that can start with it (longest synonym first); group names
-    map back to (key, kind)."""
+def _label_entries() -> dict[str, list[tuple[str, str, str, str]]]:
+    """``resources/table_labels.tsv`` by table: (key, kind, item number, synonym) in file order."""
     by_table: dict[str, list[tuple[str, str, str, str]]] = {}
     for line in read_resource_lines("table_labels.tsv"):
         cols = (line.split("\t") + ["", "", "", "", ""])[:5]
         table, key, kind, item, synonym = (c.strip() for c in cols)
         if table and key and synonym:
             by_table.setdefault(table, []).append((key, kind or "row", item, synonym))
+    return by_table
+
+
+@lru_cache(maxsize=1)
+def _label_patterns() -> dict[str, tuple[re.Pattern, dict[str, re.Pattern]]]:
+    """Per table: a pattern of the characters a label can start with, and for each such character
+    the alternation of the labels that can start with it (longest synonym first); group names
+    map back to (key, kind)."""
     out = {}
-    for table, entries in by_table.items():
+    for table, entries in _label_entries().items():
         alts: list[tuple[str, set[str]]] = []
         for i, (key, kind, item, synonym) in enumerate(sorted(entries, key=lambda e: -len(e[3]))):
             m = re.match(r"^(\d)\s*[.．、]\s*(.+)$", synonym)

@@ -13,6 +13,17 @@ SHARED = ROOT / ".." / "shared"
 SEED = ROOT / "data" / "reports" / "000_b544fc85b347642f.txt"
 
 
+def real_texts() -> list[str]:
+    """Raw texts of the seed and of the shared reports in text formats (no PDF parsing), for property tests."""
+    from govtext.io import read_bytes
+
+    texts = [read_bytes(SEED.read_bytes(), str(SEED)).text]
+    for p in sorted((SHARED / "corpus").rglob("*")):
+        if p.suffix in (".txt", ".md"):
+            texts.append(read_bytes(p.read_bytes(), str(p)).text)
+    return texts
+
+
 def shared_or_skip() -> Path:
     """The shared corpus folder; fails in CI when it is missing, skips elsewhere."""
     if (SHARED / "corpus" / "index.tsv").exists():

@@ -25,7 +25,7 @@ from govtext.normalize import normalize_text
 from govtext.sections import SECTION_NAMES, find_sections, find_subsections
 from govtext.sentences import split_sentences
 
-from conftest import SEED
+from conftest import SEED, real_texts
 
 # Fixed seed, bounded examples: a failure in CI is a failure on every machine. To hunt for new
 # bugs locally: GOVTEXT_FUZZ_SCALE=25 (25 times the examples) and GOVTEXT_FUZZ_RANDOM=1 (a new seed
@@ -62,17 +62,7 @@ report_soup = st.lists(st.one_of(st.sampled_from(TOKENS), st.text(max_size=6)), 
 any_text = st.one_of(st.text(max_size=300), report_soup)
 
 
-def _real_texts() -> list[str]:
-    """Raw texts of the seed and of the shared reports (text formats; no PDF parsing here)."""
-    texts = [read_bytes(SEED.read_bytes(), str(SEED)).text]
-    shared = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus"
-    for p in sorted(shared.rglob("*")):
-        if p.suffix in (".txt", ".md"):
-            texts.append(read_bytes(p.read_bytes(), str(p)).text)
-    return texts
-
-
-REAL_TEXTS = _real_texts()
+REAL_TEXTS = real_texts()
 
 
 @st.composite

@@ -11,17 +11,14 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from govtext import tables
-from govtext.io import read_bytes
-from govtext.resources import read_resource_lines
 from govtext.tables import _BUDGET, _MAX_READINGS, _VALID_PIECE, _Cell, _Slot, _Token
 
-from conftest import SEED
+from conftest import real_texts
 
 SETTINGS = settings(derandomize=True, max_examples=400, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -305,14 +302,8 @@ def test_repeated_runs_elsewhere_in_the_document_get_their_own_offsets():
 def reference_label_patterns() -> dict[str, re.Pattern]:
     """``tables._label_patterns`` as it was before labels were grouped by their first character
     (commit d65797c): one alternation of all labels per table."""
-    by_table: dict[str, list[tuple[str, str, str, str]]] = {}
-    for line in read_resource_lines("table_labels.tsv"):
-        cols = (line.split("\t") + ["", "", "", "", ""])[:5]
-        table, key, kind, item, synonym = (c.strip() for c in cols)
-        if table and key and synonym:
-            by_table.setdefault(table, []).append((key, kind or "row", item, synonym))
     out = {}
-    for table, entries in by_table.items():
+    for table, entries in tables._label_entries().items():
         alts = []
         for i, (key, kind, item, synonym) in enumerate(sorted(entries, key=lambda e: -len(e[3]))):
             m = re.match(r"^(\d)\s*[.．、]\s*(.+)$", synonym)
@@ -335,16 +326,7 @@ def reference_find_labels(text: str, table: str, lo: int, hi: int) -> list[tuple
             for m in REFERENCE_LABELS[table].finditer(text, lo, hi)]
 
 
-def _report_texts() -> list[str]:
-    texts = [read_bytes(SEED.read_bytes(), str(SEED)).text]
-    shared = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus"
-    for p in sorted(shared.rglob("*")):
-        if p.suffix in (".txt", ".md"):
-            texts.append(read_bytes(p.read_bytes(), str(p)).text)
-    return texts
-
-
-TEXTS = _report_texts()
+TEXTS = real_texts()
 # label text with its variants: spaces inside, punctuation swapped, item numbers in front
 LABEL_BITS = ["1.", "2、", "3．", "（一）", "(二)", "，", ",", "“", "\"", "、", " ", "\n", "\t", "0", "12"]
 
