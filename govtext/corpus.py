@@ -24,6 +24,7 @@ from array import array
 import re
 import signal
 import threading
+import warnings
 from contextlib import contextmanager
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -707,7 +708,10 @@ class Corpus:
             out = cache.get_frame(fkey)
             if out is None:
                 out = build(cache)
-                cache.put_frame(fkey, out)
+                try:
+                    cache.put_frame(fkey, out)
+                except Exception as exc:  # noqa: BLE001 - a full disk or a table Parquet cannot hold
+                    warnings.warn(f"govtext: table {key!r} not cached ({type(exc).__name__}: {exc})", stacklevel=2)
         self._cache[key] = out
         return out
 
@@ -860,11 +864,14 @@ _WARM_UP_TEXT = ("互助土族自治县人民政府2022年政府信息公开工�
 def _warm_up(analyses) -> None:
     """Load, in this process, the dictionaries, gazetteer and indexes the per-document pipeline builds on
     first use (a short constructed report through every analysis)."""
-    doc = process_document("warm-up.txt", "warm-up", data=_WARM_UP_TEXT.encode("utf-8"))
-    _run_analyses(doc, analyses, None)
-    from .gazetteer import _rows_by_year
+    try:
+        doc = process_document("warm-up.txt", "warm-up", data=_WARM_UP_TEXT.encode("utf-8"))
+        _run_analyses(doc, analyses, None)
+        from .gazetteer import _rows_by_year
 
-    _rows_by_year()
+        _rows_by_year()
+    except Exception:  # noqa: BLE001 - only a speed-up: the workers load what they need themselves
+        pass
 
 
 def manifest(tokenizer_hash: str | None = None) -> dict:

@@ -193,3 +193,18 @@ def test_corrupt_stored_table_is_rebuilt_not_served(tmp_path, shared):
         entry.write_bytes(b"PAR1 not parquet")
     warm = _analysed(govtext.read_corpus(folder, cache=cache_dir, progress=False))
     _assert_same(cold, warm)
+
+
+def test_a_table_that_cannot_be_stored_is_still_returned(tmp_path, shared, monkeypatch):
+    folder = _corpus_folder(tmp_path, shared)
+    expected = govtext.read_corpus(folder, progress=False).tables()
+    import pyarrow.parquet as pq
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pq, "write_table", full_disk)
+    corpus = govtext.read_corpus(folder, cache=tmp_path / "cache", progress=False)
+    with pytest.warns(UserWarning, match="not cached"):
+        tables = corpus.tables()
+    pd.testing.assert_frame_equal(tables, expected)
