@@ -134,7 +134,7 @@ def frame_records(df: pd.DataFrame | None) -> list[dict]:
     return [dict(zip(cols, row)) for row in zip(*(df[c].tolist() for c in cols))]
 
 
-def check_frame(records: list[dict]) -> pd.DataFrame:
+def check_frame(records: list[dict] | pd.DataFrame) -> pd.DataFrame:
     """The typed DataFrame of check records (of one report or many): ``expected``/``observed``
     float64, ``ok`` boolean (None → NA), the rest as given. Columns :data:`CHECK_COLUMNS`.
 
@@ -145,8 +145,8 @@ def check_frame(records: list[dict]) -> pd.DataFrame:
     return _frame(records, CHECK_COLUMNS)
 
 
-def _frame(records: list[dict], columns: list[str]) -> pd.DataFrame:
-    df = pd.DataFrame.from_records(records, columns=columns)
+def _frame(records: list[dict] | pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    df = pd.DataFrame(records, columns=columns)
     for c in ("expected", "observed", "value", "numerator", "denominator"):
         if c in df:
             df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
@@ -226,7 +226,8 @@ def check_table_records(cells: list[dict]) -> list[dict]:
 
 
 # --------------------------------------------------------------------------- across years
-_ACROSS_YEAR_ROWS = ("carried_over", "carried_forward", "rules", "normative_docs")
+# the cell rows check_across_years compares
+ACROSS_YEAR_ROWS = ("carried_over", "carried_forward", "rules", "normative_docs")
 
 
 def check_across_years(cells: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
@@ -254,7 +255,7 @@ def check_across_years(cells: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
     """
     records: list[dict] = []
     if cells is not None and len(cells):  # only these rows are compared: skip reading the others
-        cells = cells[cells["row"].isin(_ACROSS_YEAR_ROWS)]
+        cells = cells[cells["row"].isin(ACROSS_YEAR_ROWS)]
     by_id = {d.doc_id: d for d in _docs(frame_records(cells))}
     if docs is None or len(docs) == 0:
         return _frame(records, CHECK_COLUMNS)

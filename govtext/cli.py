@@ -49,6 +49,7 @@ def analyze(paths, out: str | Path, *, docvars=None, pattern: str | None = None,
     """
     import pandas as pd
 
+    from .checks import ACROSS_YEAR_ROWS
     from .corpus import ANALYSES, Corpus, corpus_files, corpus_from_files, manifest
     from .outputs import TableWriter, atomic_write, write_table
 
@@ -73,9 +74,7 @@ def analyze(paths, out: str | Path, *, docvars=None, pattern: str | None = None,
             for name, df in _chunk_frames(corpus):
                 writers[name].append(df)
                 if name == "tables":
-                    from .checks import _ACROSS_YEAR_ROWS
-
-                    kept = df.loc[df["row"].isin(_ACROSS_YEAR_ROWS), _ACROSS_YEAR_COLUMNS]
+                    kept = df.loc[df["row"].isin(ACROSS_YEAR_ROWS), _ACROSS_YEAR_COLUMNS]
                     # Arrow strings: compact, where Python str objects would pile up over thousands of reports
                     year_cells.append(kept.astype({c: "str" for c in _ACROSS_YEAR_COLUMNS if c != "value"}))
                 del df

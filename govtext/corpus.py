@@ -157,7 +157,7 @@ def _time_limit(seconds: float | None):
 # ------------------------------------------------------------------ per-document analyses
 # Each analysis gives a document's result as columns ({column: values}, without doc_id, which is the
 # document's); the corpus builds one DataFrame per analysis from all documents' columns and types it
-# once (_FRAMES). A DataFrame per document would cost more than most analyses themselves, and rows of
+# once (_typed). A DataFrame per document would cost more than most analyses themselves, and rows of
 # Python objects would hold far more memory than these columns (tokens: strings shared, offsets packed).
 TAG_COLUMNS = ["doc_id", "sent_id", "label", "score", "cues"]
 TOKEN_COLUMNS = ["doc_id", "sent_id", "token", "start", "end"]
@@ -271,33 +271,26 @@ def _stage_spec(name: str, tagger: str = "default", tokenizer=None):
 ANALYSES = ("tables", "counts", "checks", "tags", "tokens")  # checks need tables and counts: keep them first
 
 
-def _typed_counts(df: pd.DataFrame) -> pd.DataFrame:
-    from .counts import count_frame
-
-    return count_frame(df)
-
-
-def _typed_checks(df: pd.DataFrame) -> pd.DataFrame:
-    # the dtypes of checks.check_frame, given columns rather than records
-    for c in ("expected", "observed"):
-        df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
-    df["ok"] = df["ok"].astype("boolean")
-    return df
-
-
 def _typed_tags(df: pd.DataFrame) -> pd.DataFrame:
     df["score"] = df["score"].astype("float64")
     return df
 
 
-def _typed_tables(df: pd.DataFrame) -> pd.DataFrame:
-    from .tables import _typed
+def _typed(name: str, df: pd.DataFrame) -> pd.DataFrame:
+    """A corpus's frame of one analysis with the dtypes its module gives (the modules' own *_frame)."""
+    if name == "tables":
+        from .tables import table_frame
 
-    return _typed(df)
+        return table_frame(df)
+    if name == "counts":
+        from .counts import count_frame
 
+        return count_frame(df)
+    if name == "checks":
+        from .checks import check_frame
 
-_FRAMES = {"tables": _typed_tables, "counts": _typed_counts, "checks": _typed_checks, "tags": _typed_tags,
-           "tokens": lambda df: df}
+        return check_frame(df)
+    return _typed_tags(df) if name == "tags" else df
 
 
 def _stage_key(name: str, settings: dict) -> str:
@@ -336,24 +329,10 @@ def _string_dtype():
     return dtype if getattr(dtype, "storage", None) == "pyarrow" else None
 
 
-def _repeat_strings(values: list[str], counts: list[int]):
-    """``values[i]`` repeated ``counts[i]`` times, as the column pandas would make of them, built in Arrow
-    (a corpus's tokens are millions of rows: converting as many Python strings costs more than the rest)."""
-    dtype = _string_dtype()
-    if dtype is None:
-        return np.repeat(np.array(values, dtype=object), counts)
-    import pyarrow as pa
-
-    index = np.repeat(np.arange(len(values), dtype=np.int32), counts)
-    arrow = pa.DictionaryArray.from_arrays(pa.array(index, type=pa.int32()), pa.array(values, type=pa.large_string()))
-    return pd.array(arrow.cast(pa.large_string()), dtype=dtype)
-
-
-def _vocabulary_strings(values: Iterable[str]):
-    """A column of many strings from a small vocabulary (tokens), as :func:`_repeat_strings` builds it."""
-    vocabulary: dict[str, int] = {}
-    codes = np.fromiter((vocabulary.setdefault(v, len(vocabulary)) for v in values), dtype=np.int64)
-    words = list(vocabulary)
+def _coded_strings(words: list[str], codes: np.ndarray):
+    """The column ``words[codes]``, as pandas would make it of Python strings, but built in Arrow: a
+    corpus's doc_id and token columns are millions of rows, and converting as many Python strings
+    costs more than the rest of building the table."""
     dtype = _string_dtype()
     if dtype is None:
         return np.array(words, dtype=object)[codes] if words else np.zeros(0, dtype=object)
@@ -363,6 +342,18 @@ def _vocabulary_strings(values: Iterable[str]):
     return pd.array(arrow.cast(pa.large_string()), dtype=dtype)
 
 
+def _repeat_strings(values: list[str], counts: list[int]):
+    """``values[i]`` repeated ``counts[i]`` times, as a string column."""
+    return _coded_strings(list(values), np.repeat(np.arange(len(values), dtype=np.int64), counts))
+
+
+def _vocabulary_strings(values: Iterable[str]):
+    """A string column of many values from a small vocabulary (tokens)."""
+    vocabulary: dict[str, int] = {}
+    codes = np.fromiter((vocabulary.setdefault(v, len(vocabulary)) for v in values), dtype=np.int64)
+    return _coded_strings(list(vocabulary), codes)
+
+
 def _unpack(name: str, data: dict) -> dict:
     """A stage's columns as loaded from JSON: packed columns back to int32 arrays."""
     packed = _PACKED.get(name, ())
@@ -370,7 +361,7 @@ def _unpack(name: str, data: dict) -> dict:
 
 
 def _frame(name: str, doc_ids: list[str], parts: list[dict], columns: list[str] | None = None) -> pd.DataFrame:
-    """One typed DataFrame of an analysis from the documents' columns (see _FRAMES)."""
+    """One typed DataFrame of an analysis from the documents' columns (see _typed)."""
     columns = columns or _stage_spec(name)[1]
     lengths = [len(next(iter(p.values()))) if p else 0 for p in parts]
     data = {"doc_id": _repeat_strings(doc_ids, lengths)}
@@ -386,7 +377,7 @@ def _frame(name: str, doc_ids: list[str], parts: list[dict], columns: list[str] 
             data[c] = pd.Series(list(chain.from_iterable(p[c] for p in parts)), dtype=object)
         else:
             data[c] = _list_column(list(chain.from_iterable(p[c] for p in parts)))
-    return _FRAMES[name](pd.DataFrame(data, columns=columns))
+    return _typed(name, pd.DataFrame(data, columns=columns))
 
 
 def _list_column(values: list):

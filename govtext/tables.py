@@ -1344,9 +1344,10 @@ def table_records(text: str, doc_id: str = "", regime: str | None = None) -> lis
     return recs
 
 
-def table_frame(records: list[dict]) -> pd.DataFrame:
-    """The typed DataFrame of cell records (of one report or many); see :func:`table_records`."""
-    return _typed(pd.DataFrame.from_records(records, columns=COLUMNS))
+def table_frame(records: list[dict] | pd.DataFrame) -> pd.DataFrame:
+    """The typed DataFrame of cell records (of one report or many, or an untyped frame of them);
+    see :func:`table_records`."""
+    return _typed(pd.DataFrame(records, columns=COLUMNS))
 
 
 def _safe(fn, fallback):
