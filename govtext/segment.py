@@ -68,6 +68,7 @@ class Tokenizer:
         self.hmm = hmm
         self._engine = None
         self._lock = threading.Lock()
+        self._memo: dict[str, tuple[str, ...]] = {}
 
     @property
     def dictionary_hash(self) -> str:
@@ -108,10 +109,34 @@ class Tokenizer:
             return engine
 
     def cut(self, text: str) -> list[str]:
-        """Tokens of ``text`` (punctuation and spaces included, as jieba gives them)."""
+        """Tokens of ``text`` (punctuation and spaces included, as jieba gives them).
+
+        The text is cut at punctuation and spaces, which both backends give as tokens of their
+        own, and each piece is segmented once per tokenizer: a clause that recurs (the
+        template's table labels, boilerplate sentences) is looked up, not segmented again.
+        The tokens are exactly those of segmenting the whole text in one call.
+        """
+        memo = self._memo
+        out: list[str] = []
+        pieces = _SEPARATOR.split(text)
+        for i in range(0, len(pieces), 2):
+            piece = pieces[i]
+            if piece:
+                toks = memo.get(piece)
+                if toks is None:
+                    toks = self._cut_piece(piece)
+                    if len(memo) >= _MEMO_PIECES:
+                        memo.clear()  # bounded memory; the output never depends on what is remembered
+                    memo[piece] = toks
+                out.extend(toks)
+            if i + 1 < len(pieces):
+                out.append(pieces[i + 1])  # a separator is always a token of its own
+        return out
+
+    def _cut_piece(self, text: str) -> tuple[str, ...]:
         engine = self._engine or self._load()
         if self.backend == "jieba":
-            return engine.lcut(text, HMM=self.hmm)
+            return tuple(engine.lcut(text, HMM=self.hmm))
         # jieba-rs treats runs of ASCII letters, digits and punctuation differently from jieba;
         # re-split every run of pure-ASCII tokens the way jieba does, so both give the same tokens.
         out: list[str] = []
@@ -126,7 +151,7 @@ class Tokenizer:
             out.append(tok)
         if run:
             out.extend(_jieba_ascii_split("".join(run)))
-        return out
+        return tuple(out)
 
     def tokenize(self, text: str, offset: int = 0) -> list[tuple[str, int, int]]:
         """``(token, start, end)`` for each token; ``offset`` is added to the positions."""
@@ -147,6 +172,7 @@ class Tokenizer:
         state = self.__dict__.copy()
         state["_engine"] = None
         state["_lock"] = None
+        state["_memo"] = {}
         return state
 
     def __setstate__(self, state):
@@ -156,6 +182,12 @@ class Tokenizer:
     def __repr__(self) -> str:
         return f"Tokenizer(backend={self.backend!r}, words={len(self.entries)}, hmm={self.hmm})"
 
+
+# Characters that neither backend ever joins to a neighbour: each comes out as a token of its own
+# (outside both backends' word-character classes; whitespace one character at a time, but a CR LF
+# pair as one token). Cutting the text there and segmenting the pieces apart changes nothing.
+_SEPARATOR = re.compile("(\r\n|[\\s，。；：、！？（）《》〈〉“”‘’「」『』【】〔〕…—·,;:!?()\\[\\]{}<>\"'/|~=*@$^`])")
+_MEMO_PIECES = 200_000  # pieces remembered per tokenizer (a few tens of MB at most)
 
 _HAN_BLOCK = re.compile(r"([a-zA-Z0-9+#&._%\-]+)")  # jieba's re_han_default, ASCII part
 _FINALSEG_SKIP = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")  # jieba.finalseg's re_skip

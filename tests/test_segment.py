@@ -38,3 +38,32 @@ def test_rjieba_gives_the_same_tokens_as_jieba(shared_corpus, seed_corpus):
     assert len(texts) == 22
     for text in texts:
         assert fast.cut(text) == slow.cut(text)
+
+
+def _constructed_strings(n: int = 2000) -> list[str]:
+    """Random mixes of Han characters (inside and beyond jieba's range), ASCII word characters,
+    punctuation, spaces and line breaks (CR LF included): constructed, not taken from any report."""
+    import random
+
+    rng = random.Random(7)
+    alphabet = (list("政府信息公开申请办理情况年度报告行政复议诉讼㐀䶵鿕鿖豈") + list("abcXYZ0123456789+#&._%-")
+                + list(" \t\n\r，。；：、！？（）《》,.;:!?()[]/'\"—…·　") + ["\r\n"])
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(n)]
+
+
+@pytest.mark.parametrize("backend", ["jieba", "rjieba"])
+def test_remembered_pieces_give_exactly_the_tokens_of_one_whole_text_call(backend, shared_corpus, seed_corpus,
+                                                                          monkeypatch):
+    if backend == "rjieba":
+        pytest.importorskip("rjieba")
+    import govtext.segment as S
+
+    monkeypatch.setattr(S, "_MEMO_PIECES", 500)  # forces the memory bound to be hit and the memo cleared
+    tok = Tokenizer(backend=backend)
+    texts = [seed_corpus.text(d) for d in seed_corpus.doc_ids] + \
+        [shared_corpus.text(d) for d in shared_corpus.doc_ids] + _constructed_strings()
+    for text in texts + texts[:22]:  # the second pass reads remembered pieces
+        assert tok.cut(text) == list(tok._cut_piece(text)), text[:80]
+    assert 0 < len(tok._memo) <= 500
+    if backend == "jieba":  # and _cut_piece is jieba's own call on the whole text
+        assert tok.cut(texts[0]) == tok._load().lcut(texts[0], HMM=True)
