@@ -198,37 +198,49 @@ def _tags_of(d: Document, tagger: str = "default") -> dict[str, list]:
 
 
 def _tokens_of(d: Document, tok) -> dict:
-    """Segment the whole text once and give each token to the sentence it lies in (tables excluded)."""
+    """Segment the whole text once and give each token to the prose sentence it lies in (tables excluded).
+
+    A token's characters inside one prose sentence form its row there: a token across a sentence
+    boundary gives a row to each sentence it reaches, with that part of its text. Characters outside
+    prose sentences (table rows, line breaks between sentences) and space tokens give no row.
+    """
     prose = [(s["start"], s["end"], s["sent_id"]) for s in d.sentences if s["kind"] != "table"]
-    n = len(prose)
-    sent_ids, tokens, starts, ends = array("i"), [], array("i"), array("i")
-    intern = sys.intern  # a word repeated across the corpus is stored once
-
-    def add(sent_id, token, a, b):
-        sent_ids.append(sent_id)
-        tokens.append(intern(token))
-        starts.append(a)
-        ends.append(b)
-
-    i = -1  # the last prose sentence starting at or before the token
-    b = 0
-    for token in tok.cut(d.text):
-        a, b = b, b + len(token)
-        while i + 1 < n and prose[i + 1][0] <= a:
-            i += 1
-        if i < 0 or token.isspace():
-            continue
-        start, end, sent_id = prose[i]
-        if a >= end:
-            continue  # between sentences (a line break) or inside a table row
-        if b <= end:
-            add(sent_id, token, a, b)
-            continue
-        add(sent_id, token[: end - a], a, end)
-        # a token across a sentence boundary: its tail belongs to the next one
-        if i + 1 < n and prose[i + 1][0] < b:
-            add(prose[i + 1][2], token[prose[i + 1][0] - a:], prose[i + 1][0], b)
-    return {"sent_id": sent_ids, "token": tokens, "start": starts, "end": ends}
+    tokens = tok.cut(d.text)
+    if not prose or not tokens:
+        return {"sent_id": array("i"), "token": [], "start": array("i"), "end": array("i")}
+    p_start, p_end, p_id = (np.array(v, dtype=np.int64) for v in zip(*prose))
+    lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+    b = np.cumsum(lengths)
+    a = b - lengths
+    first = np.searchsorted(p_start, a, side="right") - 1  # the last prose sentence starting at or before a
+    last = np.searchsorted(p_start, b, side="left") - 1  # the last one starting before b
+    end = p_end[np.maximum(first, 0)]
+    spoken = ~np.fromiter(map(str.isspace, tokens), dtype=bool, count=len(tokens))
+    whole = spoken & (first >= 0) & (first == last) & (b <= end)  # the common case: inside one sentence
+    parts = spoken & ((last > first) | ((first >= 0) & (first == last) & (a < end) & (b > end)))
+    rows = np.flatnonzero(whole)
+    words = list(map(tokens.__getitem__, rows.tolist()))
+    sent_ids, starts, ends = p_id[first[rows]], a[rows], b[rows]
+    if parts.any():  # rare: split those tokens at the sentence boundaries, then merge in text order
+        at, pieces = rows.tolist(), []
+        for t in np.flatnonzero(parts).tolist():
+            ta, tb = int(a[t]), int(b[t])
+            for k in range(max(int(first[t]), 0), int(last[t]) + 1):
+                lo, hi = max(ta, int(p_start[k])), min(tb, int(p_end[k]))
+                if lo < hi:
+                    at.append(t)
+                    pieces.append((int(p_id[k]), tokens[t][lo - ta: hi - ta], lo, hi))
+        if pieces:
+            order = np.argsort(np.array(at), kind="stable")  # a token's pieces keep their order
+            p_ids, p_words, p_lo, p_hi = zip(*pieces)
+            combined = words + list(p_words)
+            words = [combined[o] for o in order.tolist()]
+            sent_ids = np.concatenate([sent_ids, p_ids])[order]
+            starts = np.concatenate([starts, p_lo])[order]
+            ends = np.concatenate([ends, p_hi])[order]
+    words = list(map(sys.intern, words))  # a word repeated across the corpus is stored once
+    return {"sent_id": array("i", sent_ids.astype(np.int32).tobytes()), "token": words,
+            "start": array("i", starts.astype(np.int32).tobytes()), "end": array("i", ends.astype(np.int32).tobytes())}
 
 
 def _checks_of(d: Document) -> dict[str, list]:

@@ -100,12 +100,14 @@ def _read_text(data: bytes, meta: dict) -> str:
     return text
 
 
+_BINARY_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd]")  # control characters but \t \n \f \r; U+FFFD
+
+
 def _looks_binary(text: str) -> bool:
     sample = text[:20000]
     if not sample:
         return False
-    bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\n\t\r\f") or ch == "\ufffd")
-    return bad / len(sample) > 0.05
+    return len(_BINARY_CHARS.findall(sample)) / len(sample) > 0.05
 
 
 _MD_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
