@@ -359,11 +359,15 @@ def _repeat_strings(values: list[str], counts: list[int]):
     return _coded_strings(list(values), np.repeat(np.arange(len(values), dtype=np.int64), counts))
 
 
-def _vocabulary_strings(values: Iterable[str]):
-    """A string column of many values from a small vocabulary (tokens)."""
-    vocabulary: dict[str, int] = {}
-    codes = np.fromiter((vocabulary.setdefault(v, len(vocabulary)) for v in values), dtype=np.int64)
-    return _coded_strings(list(vocabulary), codes)
+def _many_strings(values: Iterable[str]):
+    """A string column of many values (tokens), converted by Arrow in one call where pandas uses Arrow."""
+    values = list(values)
+    dtype = _string_dtype()
+    if dtype is None:
+        return np.array(values, dtype=object) if values else np.zeros(0, dtype=object)
+    import pyarrow as pa
+
+    return pd.array(pa.array(values, type=pa.large_string()), dtype=dtype)
 
 
 def _unpack(name: str, data: dict) -> dict:
@@ -384,7 +388,7 @@ def _frame(name: str, doc_ids: list[str], parts: list[dict], columns: list[str] 
             data[c] = np.concatenate([np.frombuffer(p[c], dtype=np.int32) for p in parts] or
                                      [np.zeros(0, dtype=np.int32)]).astype(np.int64)
         elif c == "token":
-            data[c] = _vocabulary_strings(chain.from_iterable(p[c] for p in parts))
+            data[c] = _many_strings(chain.from_iterable(p[c] for p in parts))
         elif name == "tables":  # its text columns are Python objects (None where missing): no Arrow round trip
             data[c] = pd.Series(list(chain.from_iterable(p[c] for p in parts)), dtype=object)
         else:
