@@ -187,7 +187,7 @@ class Tokenizer:
 # (outside both backends' word-character classes; whitespace one character at a time, but a CR LF
 # pair as one token). Cutting the text there and segmenting the pieces apart changes nothing.
 _SEPARATOR = re.compile("(\r\n|[\\s，。；：、！？（）《》〈〉“”‘’「」『』【】〔〕…—·,;:!?()\\[\\]{}<>\"'/|~=*@$^`])")
-_MEMO_PIECES = 200_000  # pieces remembered per tokenizer (a few tens of MB at most)
+_MEMO_PIECES = 50_000  # pieces remembered per tokenizer: about 650 bytes each, so at most ~35 MB
 
 _HAN_BLOCK = re.compile(r"([a-zA-Z0-9+#&._%\-]+)")  # jieba's re_han_default, ASCII part
 _FINALSEG_SKIP = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")  # jieba.finalseg's re_skip
