@@ -172,6 +172,7 @@ def _enum_marker(text: str) -> str:
 
 
 _COLUMNS = ("doc_id", "sent_id", "section", "subsection", "sub_heading", "enum", "kind", "text")
+_DOC_FIELDS = ("text", "section", "kind", "sub_heading", "subsection", "enum")  # what RuleTagger._tag_doc reads
 
 
 def _prepare(sentences) -> pd.DataFrame:
@@ -219,6 +220,9 @@ def _section_id(value) -> str:
     return s
 
 
+_section_id_of_str = lru_cache(maxsize=1024)(_section_id)  # for values of type str only
+
+
 def _missing(value) -> bool:
     """What pandas' ``fillna`` fills: None, NaN, ``pd.NA``, ``pd.NaT``."""
     if value is None or value is pd.NA or value is pd.NaT:
@@ -226,8 +230,8 @@ def _missing(value) -> bool:
     return isinstance(value, (float, np.floating)) and math.isnan(value)
 
 
-def _prepare_records(sentences: Sequence[dict], doc_id: str = "") -> list[dict]:
-    """:func:`_prepare` for a list of sentence dicts, without pandas: one plain dict per sentence.
+def _prepare_columns(sentences: Sequence[dict], doc_id: str = "") -> dict[str, list]:
+    """:func:`_prepare` for a list of sentence dicts, without pandas: one list per column of ``_COLUMNS``.
 
     As in a DataFrame built from the dicts, a key that any sentence has is a column, and a
     sentence without it has a missing value there, which gets the column's default;
@@ -236,52 +240,45 @@ def _prepare_records(sentences: Sequence[dict], doc_id: str = "") -> list[dict]:
     keys = set().union(*sentences) if sentences else set()
     if sentences and "text" not in keys:
         raise ValueError("sentences need a 'text' column")
-    has_sent_id, has_enum = "sent_id" in keys, "enum" in keys
-    section_ids: dict[str, str] = {}
-    rows = []
-    for pos, s in enumerate(sentences):
+    if set(map(len, sentences)) == {len(keys)}:  # every sentence has every key, as usual
+        def values_of(key: str) -> list:
+            return list(map(itemgetter(key), sentences)) if key in keys else [None] * len(sentences)
+    else:
+        def values_of(key: str) -> list:
+            return [s.get(key) for s in sentences]
+
+    def column(key: str, default: str) -> list[str]:
         # a str is taken as it is; anything else as pandas' fillna(default).astype(str) would
-        text, section, heading, kind = s.get("text"), s.get("section"), s.get("sub_heading"), s.get("kind")
-        if type(text) is not str:
-            text = "" if _missing(text) else str(text)
-        if type(section) is not str:
-            section = "" if _missing(section) else str(section)
-        if type(heading) is not str:
-            heading = "" if _missing(heading) else str(heading)
-        if type(kind) is not str:
-            kind = "text" if _missing(kind) else str(kind)
-        if has_enum:
-            enum = s.get("enum")
-            if type(enum) is not str:
-                enum = "" if _missing(enum) else str(enum)
-        else:
-            enum = _enum_marker(text)
-        if section not in section_ids:
-            section_ids[section] = _section_id(section)
-        rows.append({
-            "text": text,
-            "doc_id": str(s.get("doc_id", doc_id)),
-            "sent_id": s.get("sent_id") if has_sent_id else pos,
-            "section": section_ids[section],
-            "subsection": s.get("subsection"),
-            "sub_heading": heading,
-            "enum": enum,
-            "kind": kind,
-        })
-    return rows
+        values = values_of(key)
+        if set(map(type, values)) != {str}:
+            values = [v if type(v) is str else default if _missing(v) else str(v) for v in values]
+        return values
+
+    text, section = column("text", ""), column("section", "")
+    section_ids = {s: _section_id_of_str(s) for s in set(section)}
+    return {
+        "doc_id": [str(s.get("doc_id", doc_id)) for s in sentences] if "doc_id" in keys
+        else [str(doc_id)] * len(sentences),
+        "sent_id": values_of("sent_id") if "sent_id" in keys else list(range(len(sentences))),
+        "section": [section_ids[s] for s in section],
+        "subsection": values_of("subsection"),
+        "sub_heading": column("sub_heading", ""),
+        "enum": column("enum", "") if "enum" in keys else [_enum_marker(t) for t in text],
+        "kind": column("kind", "text"),
+        "text": text,
+    }
 
 
-def _frame_records(df: pd.DataFrame) -> list[dict]:
-    """The rows of a :func:`_prepare` frame as plain dicts (column lists: per-row access is slow)."""
-    columns = [df[c].tolist() for c in _COLUMNS]
-    return [dict(zip(_COLUMNS, values)) for values in zip(*columns)]
+def _frame_columns(df: pd.DataFrame) -> dict[str, list]:
+    """The columns of a :func:`_prepare` frame as lists (per-row access is slow)."""
+    return {c: df[c].tolist() for c in _COLUMNS}
 
 
-def _doc_order(rows: list[dict]) -> list[list[int]]:
-    """Positions of ``rows`` grouped by document, each in ``sent_id`` order (missing last, then position)."""
-    doc_ids = [r["doc_id"] for r in rows]
-    if rows and doc_ids.count(doc_ids[0]) == len(rows):  # the usual case: one document
-        groups = [list(range(len(rows)))]
+def _doc_order(columns: dict[str, list]) -> list[list[int]]:
+    """Row positions grouped by document, each in ``sent_id`` order (missing last, then position)."""
+    doc_ids, sent_ids = columns["doc_id"], columns["sent_id"]
+    if doc_ids and doc_ids.count(doc_ids[0]) == len(doc_ids):  # the usual case: one document
+        groups = [list(range(len(doc_ids)))]
     else:
         docs: dict[str, list[int]] = {}
         for pos, d in enumerate(doc_ids):
@@ -289,9 +286,9 @@ def _doc_order(rows: list[dict]) -> list[list[int]]:
         groups = list(docs.values())
     out = []
     for positions in groups:
-        ids = [rows[p]["sent_id"] for p in positions]
+        ids = [sent_ids[p] for p in positions]
         if all(type(i) is int for i in ids):  # no missing ids; already in order, usually
-            out.append(positions if ids == sorted(ids) else sorted(positions, key=lambda p: rows[p]["sent_id"]))
+            out.append(positions if ids == sorted(ids) else sorted(positions, key=sent_ids.__getitem__))
             continue
         key = sorted((True, 0, p) if _missing(i) else (False, i, p) for i, p in zip(ids, positions))
         out.append([p for *_, p in key])
@@ -465,6 +462,11 @@ class _Lexicons:
             self.ctx_chars[g] = None if not group or None in chars else frozenset().union(*chars)
         every = sorted(self._chars.union(*filter(None, self.ctx_chars.values())))
         self._probe = re.compile(f"[{''.join(map(re.escape, every))}]") if every else None
+        # the rule taggers' bounded memos (see _remember): a sentence text's _Facts, a heading's mode,
+        # the probabilities and label of four lexical weights in a context
+        self.facts: dict[str, _Facts] = {}
+        self.heading_modes: dict[tuple[str, bool], str | None] = {}
+        self.scores: dict[tuple, tuple] = {}
 
     def probe(self, text: str) -> set[str]:
         """The characters of ``text`` that some cue is filed under."""
@@ -528,6 +530,36 @@ class _Lexicons:
         if joined is not None:
             return joined.search(text) is not None
         return any(c.pattern.search(text) for c in self.ctx[group])
+
+
+# Entries a memo (_Lexicons.facts, .heading_modes, .scores) holds before it is emptied: reports repeat
+# much of their text verbatim, and the bound keeps memory small whatever the corpus. What a memo holds
+# never changes a result, only how soon it comes.
+_MEMO_SIZE = 20_000
+
+
+def _remember(memo: dict, key, value):
+    """Store ``value`` under ``key`` in a bounded memo (emptied when full) and return it."""
+    if len(memo) >= _MEMO_SIZE:
+        memo.clear()
+    memo[key] = value
+    return value
+
+
+class _Facts:
+    """What tagging needs from a sentence's own text, whatever its context (see ``RuleTagger._facts``)."""
+
+    __slots__ = ("action", "cues", "future", "generic", "issue", "lead", "neg", "numbered", "paren", "past", "plain")
+
+    def __init__(self, lex: _Lex, cues: str, lead: str | None, plain: bool, paren: bool, numbered: bool):
+        # the weights of the lexical evidence, as in _Lex
+        self.issue, self.future, self.action, self.past, self.neg = lex.issue, lex.future, lex.action, lex.past, lex.neg
+        self.cues = cues  # the lexical cues, joined
+        self.lead = lead  # what the sentence leads in, as a text sentence (RuleTagger.leadin)
+        self.plain = plain  # a signature, or no Chinese: never a statement
+        self.paren = paren  # starts with a marker such as （一） or 一、
+        self.numbered = numbered  # a statutory section heading (_section_heading)
+        self.generic: bool | None = None  # worded like a topic heading (存在的问题, 改进措施 …); None: not yet known
 
 
 _LEXICONS: dict[tuple[int, ...], tuple[tuple, _Lexicons]] = {}
@@ -688,32 +720,74 @@ class RuleTagger:
         """
         df = _prepare(sentences)
         columns = [*LABELS, "label", "score", "cues", *RULE_FEATURES]
-        return pd.DataFrame(self._tag_rows(_frame_records(df), features=True), index=df.index, columns=columns)
+        return pd.DataFrame(self._tag_rows(_frame_columns(df), features=True), index=df.index, columns=columns)
 
-    def _tag_rows(self, rows: list[dict], features: bool = False) -> list[dict]:
-        """The analysis of prepared rows (see :func:`_prepare_records`), one dict per row, in row order.
+    def _tag_rows(self, columns: dict[str, list], features: bool = False) -> list[dict]:
+        """The analysis of prepared rows (see :func:`_prepare_columns`), one dict per row, in row order.
 
         Each document is read in ``sent_id`` order. Without ``features`` the dicts hold only the
         three probabilities, ``label``, ``score`` and ``cues``.
         """
-        out: list = [None] * len(rows)
-        for positions in _doc_order(rows):
-            for p, result in zip(positions, self._tag_doc([rows[p] for p in positions], features)):
-                out[p] = result
+        out: list = [None] * len(columns["text"])
+        for p, (label, score, cues, probs, feats) in zip(*self._tag_ordered(columns, features)):
+            result = {"issue": probs[0], "remedy": probs[1], "other": probs[2], "label": label, "score": score,
+                      "cues": cues}
+            if feats is not None:
+                result.update(feats)
+            out[p] = result
         return out
 
-    def _tag_doc(self, doc: list[dict], features: bool) -> list[dict]:
-        """One document's rows, in reading order: the context (heading, lead-in, run) flows from row to row."""
+    def _tag_ordered(self, columns: dict[str, list], features: bool = False) -> tuple[list[int], list[tuple]]:
+        """Row positions document by document in reading order, and the :meth:`_tag_doc` of each row."""
+        order: list[int] = []
+        tagged: list[tuple] = []
+        fields = [columns[c] for c in _DOC_FIELDS]
+        everything = list(range(len(columns["text"])))
+        for positions in _doc_order(columns):
+            order += positions
+            doc = fields if positions == everything else [[f[p] for p in positions] for f in fields]
+            tagged += self._tag_doc(*doc, features=features)
+        return order, tagged
+
+    def _facts(self, text: str) -> _Facts:
+        """The :class:`_Facts` of a sentence text, remembered per text (shared by taggers of the same lexicons)."""
+        memo = self._lx.facts
+        f = memo.get(text)
+        if f is None:
+            probe = self._lx.probe(text)
+            lex = self._lexical(text, probe)
+            cues = lex.issue_cues + lex.remedy_cues
+            cues += [f"neg:{c}" for c in lex.neg_cues]
+            cues += [f"past:{c}" for c in lex.past_cues]
+            f = _remember(memo, text, _Facts(
+                lex, SEP.join(cues), self.leadin(text, lex, probe),
+                plain=_SIGNATURE.match(text.strip()) is not None or _CJK.search(text) is None,
+                paren=_PAREN_MARK.match(text) is not None, numbered=_section_heading(text)))
+        return f
+
+    def _heading_mode(self, heading: str, in5: bool) -> str | None:
+        """:meth:`heading_mode`, remembered per heading."""
+        memo, key = self._lx.heading_modes, (heading, in5)
+        if key in memo:
+            return memo[key]
+        return _remember(memo, key, self.heading_mode(heading, "5" if in5 else ""))
+
+    def _tag_doc(self, texts: list[str], sections: list[str], kinds: list[str], sub_headings: list[str],
+                 subsections: list, enums: list[str], features: bool) -> list[tuple]:
+        """One document's rows (columns of :data:`_DOC_FIELDS`), in reading order: the context (heading,
+        lead-in, run) flows from row to row.
+
+        Per row: ``(label, score, cues, (p_issue, p_remedy, p_other), features or None)``.
+        """
         results = []
         mode: str | None = None
         mode_src = ""
         cur_section = None
         cur_sub = None
         run_open = False  # an enumeration run opened by a lead-in is in progress (outside 五)
-        probe_of, lexical, leadin = self._lx.probe, self._lexical, self.leadin
-        for row in doc:
-            text, section, kind, sub_heading = row["text"], row["section"], row["kind"], row["sub_heading"]
-            subsection = row["subsection"]
+        facts, facts_of, scores = self._lx.facts, self._facts, self._lx.scores
+        for text, section, kind, sub_heading, subsection, enum in zip(
+                texts, sections, kinds, sub_headings, subsections, enums):
             if subsection is not None and type(subsection) is not int and _missing(subsection):
                 subsection = None
             sub_key = (subsection, sub_heading)
@@ -723,36 +797,34 @@ class RuleTagger:
                 mode, mode_src, run_open = None, "", False
             if sub_key != cur_sub:
                 cur_sub = sub_key
-                hmode = self.heading_mode(sub_heading, section) if sub_heading else None
+                hmode = self._heading_mode(sub_heading, in5) if sub_heading else None
                 if hmode is not None or not in5:
                     # in 五 a neutral heading ("（一）深化公开内容") continues the list a lead-in opened
                     mode = hmode
                     mode_src = (f"ctx:{_CN_SEC.get(section, section)}（{_cn(sub_key[0])}）"
                                 f"{_MODE_NAME[hmode]}") if hmode else ""
                     run_open = hmode is not None
-            probe = probe_of(text)
-            lex = lexical(text, probe)
-            cues = lex.issue_cues + lex.remedy_cues
-            if lex.neg_cues:
-                cues += [f"neg:{c}" for c in lex.neg_cues]
-            if lex.past_cues:
-                cues += [f"past:{c}" for c in lex.past_cues]
+            lex = facts.get(text) or facts_of(text)  # the lexical evidence, and what else the text alone says
+            cues = lex.cues
             is_heading = kind == "heading"
-            stripped = text.strip()
-            topic_heading = (is_heading or _PAREN_MARK.match(text)) and _GENERIC_HEADING.match(stripped)
-            if kind == "table" or _SIGNATURE.match(stripped) or not _CJK.search(text) or topic_heading or (
-                    is_heading and (sub_heading == "" or _section_heading(text))):
-                probs = _OTHER_PROBS
-                cues.append(f"kind:{kind}" if kind != "text" else ("ctx:标题" if topic_heading else "ctx:落款"))
+            topic_heading = False
+            if is_heading or lex.paren:
+                if lex.generic is None:
+                    lex.generic = _GENERIC_HEADING.match(text.strip()) is not None
+                topic_heading = lex.generic
+            if kind == "table" or lex.plain or topic_heading or (is_heading and (sub_heading == "" or lex.numbered)):
+                probs, label, score = _OTHER
+                why = f"kind:{kind}" if kind != "text" else ("ctx:标题" if topic_heading else "ctx:落款")
+                cues = f"{cues}{SEP}{why}" if cues else why
                 ctx_mode = None
                 lead = None
                 if topic_heading and not (is_heading and sub_heading):
                     # a topic heading the splitter did not see as a subsection (六、今后改进方向)
-                    hm = self.heading_mode(text, "5")
+                    hm = self._heading_mode(text, True)
                     if hm is not None:
                         mode, run_open, mode_src = hm, True, f"ctx:标题{_MODE_NAME[hm]}"
             else:
-                lead = leadin(text, lex, probe) if not is_heading else None
+                lead = lex.lead if not is_heading else None
                 if mode == "done":
                     pass  # improvements already made: a lead-in there introduces done work
                 elif lead is not None and (in5 or lex.issue >= 1.5 or lex.future >= 2.5):
@@ -762,27 +834,26 @@ class RuleTagger:
                 elif mode == "issue" and lex.future >= 2.5:
                     # 下一步/今后/明年… after a list of problems opens the measures
                     mode, mode_src, run_open = "remedy", "ctx:转入措施", True
-                elif not in5 and mode is not None and not row["enum"] and not sub_heading \
+                elif not in5 and mode is not None and not enum and not sub_heading \
                         and lex.issue + lex.future + lex.action == 0:
                     run_open, mode = False, None  # the run ended
                 ctx_mode = mode if (in5 or run_open) else None
-                probs = _softmax(*self._score(lex, ctx_mode, in5, section))
+                key = (lex.issue, lex.future, lex.action, lex.past, ctx_mode, in5, section == "")
+                scored = scores.get(key)
+                if scored is None:
+                    scored = _remember(scores, key, _label(_softmax(*self._score(lex, ctx_mode, in5, section))))
+                probs, label, score = scored
                 if ctx_mode is not None and mode_src:
-                    cues.append(mode_src)
-            p_issue, p_remedy, p_other = probs
-            # the most probable label, the first of LABELS on a tie
-            label = "issue" if p_issue >= p_remedy and p_issue >= p_other else \
-                "remedy" if p_remedy >= p_other else "other"
+                    cues = f"{cues}{SEP}{mode_src}" if cues else mode_src
             if in5 and mode is None and not is_heading and kind == "text":
                 # section 五 without a heading or lead-in: the flow follows the last clear sentence
                 if label == "issue" and lex.issue >= 1.5:
                     mode, mode_src = "issue", "ctx:五问题段"
                 elif label == "remedy" and lex.future >= 2.5:
                     mode, mode_src = "remedy", "ctx:五措施段"
-            result = {"issue": p_issue, "remedy": p_remedy, "other": p_other, "label": label,
-                      "score": probs[LABELS.index(label)], "cues": SEP.join(cues)}
+            feats = None
             if features:
-                result.update({
+                feats = {
                     "f_issue": lex.issue, "f_future": lex.future, "f_action": lex.action,
                     "f_past": lex.past, "f_neg": float(lex.neg),
                     "f_ctx_issue": float(ctx_mode == "issue"), "f_ctx_remedy": float(ctx_mode == "remedy"),
@@ -791,15 +862,18 @@ class RuleTagger:
                     "f_in5": float(in5), "f_sec1": float(section == "1"),
                     "f_sec_other": float(section not in ("", "1", "5")), "f_unknown": float(section == ""),
                     "f_heading": float(is_heading), "f_table": float(kind == "table"),
-                    "f_enum": float(bool(row["enum"])),
-                    "f_p_issue": p_issue, "f_p_remedy": p_remedy,
-                })
-            results.append(result)
+                    "f_enum": float(bool(enum)),
+                    "f_p_issue": probs[0], "f_p_remedy": probs[1],
+                }
+            results.append((label, score, cues, probs, feats))
         return results
 
     @staticmethod
-    def _score(lex: _Lex, ctx: str | None, in5: bool, section: str) -> tuple[float, float, float]:
-        """Raw scores of issue, remedy and other (their softmax is the probability)."""
+    def _score(lex: _Lex | _Facts, ctx: str | None, in5: bool, section: str) -> tuple[float, float, float]:
+        """Raw scores of issue, remedy and other (their softmax is the probability).
+
+        They depend on the four weights of ``lex``, ``ctx``, ``in5`` and whether ``section`` is ``""``.
+        """
         issue = lex.issue - 0.3 * lex.past
         planned = lex.future > 0 or ctx == "remedy" or (in5 and ctx is None)
         remedy = lex.future + (0.9 if planned else 0.25) * lex.action
@@ -828,9 +902,12 @@ class RuleTagger:
         return issue, remedy, other
 
 
+_SECTION_MARK = re.compile(r"^\s*[一二三四五六七八九十]{1,2}\s*[、.．]")
+
+
 def _section_heading(text: str) -> bool:
     """A statutory section heading (一、总体情况 …)."""
-    return bool(re.match(r"^\s*[一二三四五六七八九十]{1,2}\s*[、.．]", text)) and len(text) <= 40
+    return bool(_SECTION_MARK.match(text)) and len(text) <= 40
 
 
 _MODE_NAME = {"issue": "问题", "remedy": "措施", "done": "已改进"}
@@ -852,6 +929,16 @@ def _softmax(issue: float, remedy: float, other: float) -> tuple[float, float, f
 
 
 _OTHER_PROBS = _softmax(-3.0, -3.0, 3.0)  # headings, table rows, signatures
+
+
+def _label(probs: tuple[float, float, float]) -> tuple[tuple[float, float, float], str, float]:
+    """The probabilities, the most probable label (the first of LABELS on a tie) and its probability."""
+    p_issue, p_remedy, p_other = probs
+    label = "issue" if p_issue >= p_remedy and p_issue >= p_other else "remedy" if p_remedy >= p_other else "other"
+    return probs, label, probs[LABELS.index(label)]
+
+
+_OTHER = _label(_OTHER_PROBS)
 
 
 # =============================================================================== learned tagger
@@ -1206,7 +1293,7 @@ def tag_sentences(sentences, tagger="default") -> pd.DataFrame:
     df = sentences.copy() if isinstance(sentences, pd.DataFrame) else pd.DataFrame({"text": list(sentences)})
     tag = get_tagger(tagger)
     rules = tag if isinstance(tag, RuleTagger) else RuleTagger()
-    analysis = rules._tag_rows(_frame_records(_prepare(df)))
+    analysis = rules._tag_rows(_frame_columns(_prepare(df)))
     if isinstance(tag, RuleTagger):
         proba = np.array([[r[k] for k in LABELS] for r in analysis], dtype=float).reshape(len(df), len(LABELS))
     else:
@@ -1242,10 +1329,13 @@ def tag_records(sentences: Sequence[dict], tagger="default", doc_id: str = "") -
         if "sent_id" not in df:
             df["sent_id"] = np.arange(len(df))
         return tag_sentences(df, tag)[list(_TAG_FIELDS)].to_dict("records")
-    rows = _prepare_records(sentences, doc_id)
-    return [{"doc_id": s.get("doc_id", doc_id), "sent_id": row["sent_id"], "label": r["label"],
-             "score": r["score"], "cues": r["cues"]}
-            for s, row, r in zip(sentences, rows, tag._tag_rows(rows))]
+    columns = _prepare_columns(sentences, doc_id)
+    sent_ids = columns["sent_id"]
+    out: list = [None] * len(sentences)
+    for p, (label, score, cues, _, _) in zip(*tag._tag_ordered(columns)):
+        out[p] = {"doc_id": sentences[p].get("doc_id", doc_id), "sent_id": sent_ids[p], "label": label,
+                  "score": score, "cues": cues}
+    return out
 
 
 def train(labelled: pd.DataFrame | None = None, label_column: str = "label", weak=None, **params) -> LearnedTagger:
