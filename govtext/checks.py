@@ -30,7 +30,7 @@ A check whose inputs are all blank has ``ok`` NA ("nothing printed"), not True.
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import pandas as pd
 
@@ -43,6 +43,7 @@ CHECK_COLUMNS = ["doc_id", "check", "expected", "observed", "ok", "detail", "cel
 RATE_COLUMNS = ["doc_id", "rate", "value", "numerator", "denominator", "formula"]
 
 _NUMERIC = ("number", "zero")
+_ABSENT = ("missing", None)
 _TOL = 1e-9
 
 
@@ -58,7 +59,7 @@ class _Doc:
     def __init__(self, doc_id: str, cells: list[dict]):
         self.doc_id = doc_id
         self.cells = {(c["table"], c["row"], c["column"]): (c["status"], c["value"]) for c in cells}
-        regimes = [r for r in dict.fromkeys(c.get("regime") for c in cells) if not _missing(r)]
+        regimes = [r for r in {c.get("regime") for c in cells} if not _missing(r)]
         self.regime = regimes[0] if len(regimes) == 1 else None
 
     @cached_property
@@ -81,8 +82,9 @@ class _Doc:
     def total(self, keys: list[tuple[str, str, str]]) -> tuple[float | None, list[str], int]:
         """Sum of ``keys``: (sum or None, problems, number of blanks counted as 0)."""
         s, problems, blanks = 0.0, [], 0
+        get = self.cells.get
         for key in keys:
-            status, value = self.cells.get(key, ("missing", None))
+            status, value = get(key, _ABSENT)
             if status in _NUMERIC and value == value and value is not None:
                 s += float(value)
             elif status == "blank":
@@ -109,16 +111,24 @@ def _check(doc: _Doc, name: str, lhs: list, rhs: list, what: str) -> dict:
         if not ok:
             detail += f"; differs by {obs - exp:g}"
     return {"doc_id": doc.doc_id, "check": name, "expected": exp, "observed": obs, "ok": ok, "detail": detail,
-            "cells": ";".join("/".join(k) for k in keys)}
+            "cells": ";".join(map(_key_text, keys))}
+
+
+@lru_cache(maxsize=4096)
+def _key_text(key: tuple[str, str, str]) -> str:
+    return "/".join(key)
 
 
 def _docs(cells: list[dict]) -> list[_Doc]:
     """The reports of cell records, in order of first appearance (cells without a doc_id are left out)."""
+    cells = cells if isinstance(cells, list) else list(cells)
+    if cells and len({id(c["doc_id"]) for c in cells}) == 1:  # one report's cells (the same doc_id object)
+        doc_id = cells[0]["doc_id"]
+        return [] if _missing(doc_id) else [_Doc(doc_id, cells)]
     by_doc: dict = {}
     for c in cells:
-        if not _missing(c["doc_id"]):
-            by_doc.setdefault(c["doc_id"], []).append(c)
-    return [_Doc(doc_id, g) for doc_id, g in by_doc.items()]
+        by_doc.setdefault(c["doc_id"], []).append(c)
+    return [_Doc(doc_id, g) for doc_id, g in by_doc.items() if not _missing(doc_id)]
 
 
 def frame_records(df: pd.DataFrame | None) -> list[dict]:

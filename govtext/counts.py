@@ -70,6 +70,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from operator import itemgetter, sub
 
 import pandas as pd
 
@@ -190,7 +191,11 @@ def parse_number(s: str) -> float | None:
         return None
     if s.startswith("百分之"):
         return parse_number(s[3:])
+    if s.isdecimal():  # the common case: what the Decimal below gives
+        return float(s)
     m = _ARABIC_NUMBER.fullmatch(s)
+    if m and not m.group(2):
+        return float(m.group(1).replace(",", ""))  # what float(Decimal(...)) gives
     if m:
         try:
             d = Decimal(m.group(1).replace(",", ""))
@@ -266,6 +271,9 @@ class _Vocab:
     markers_any: re.Pattern
     markers_tables: re.Pattern
     number: re.Pattern
+    number_scan: re.Pattern  # number, faster to search (see _vocab)
+    may_count: re.Pattern  # found in every stretch of text that holds a count (see _vocab)
+    change_words: re.Pattern  # any word of up or down
     # the word lists above as suffix finders
     q_before_ends: _Suffixes
     q_after_initials: frozenset  # first characters of the q_after words
@@ -326,12 +334,23 @@ def _vocab() -> _Vocab:
     # lookahead only says so, and spares the backtracking through every shorter number
     run = "".join(re.escape(c) for c in sorted(set("".join(unit_class)) | set(_CN_NUM_CHARS) | set("点,.")))
     range_ahead = rf"(?=[\d{run}]*(?:{sep}))"
-    number = re.compile(
-        rf"(?P<pcn>百分之(?P<pcn_n>{_CN_NUM}))"
-        rf"|{range_ahead}(?P<n1>{_AR_NUM}|{_CN_NUM})(?P<s1>{scale})?(?P<u1>{units})?(?P<sep>{sep})"
-        rf"(?P<n2>{_AR_NUM}|{_CN_NUM})(?P<s2>{scale})?(?P<y2>余|多)?(?P<u2>{units})"
-        rf"|(?P<n>{_AR_NUM}|{_CN_NUM})(?P<s>{scale})?(?P<y>余|多)?(?P<u>{units})?"
-    )
+
+    def number_rx(units: str) -> str:
+        return (rf"(?P<pcn>百分之(?P<pcn_n>{_CN_NUM}))"
+                rf"|{range_ahead}(?P<n1>{_AR_NUM}|{_CN_NUM})(?P<s1>{scale})?(?P<u1>{units})?(?P<sep>{sep})"
+                rf"(?P<n2>{_AR_NUM}|{_CN_NUM})(?P<s2>{scale})?(?P<y2>余|多)?(?P<u2>{units})"
+                rf"|(?P<n>{_AR_NUM}|{_CN_NUM})(?P<s>{scale})?(?P<y>余|多)?(?P<u>{units})?")
+
+    # number_scan matches as number does; its lookaheads (a number's first character, a unit's
+    # first character) only let the search skip offsets and units that cannot match
+    unit_firsts = {u[0] for u in unit_class}
+    first_unit = "(?=[" + "".join(re.escape(c) for c in sorted(unit_firsts)) + "])"
+    number_scan = re.compile(rf"(?=[\d{_CN_NUM_CHARS}])(?:{number_rx(first_unit + '(?:' + units + ')')})")
+    # a number that counts (with a unit, 余/多, a scale, a range, or 万/亿 at its end) has a digit
+    # or numeral right before one of these characters, or holds 万/亿 or 百分之 (all three start
+    # with a digit or numeral: written so, the search skips other characters fast)
+    after = "".join(re.escape(c) for c in sorted(unit_firsts | set("余多千") | set(sep.replace("|", ""))))
+    may_count = re.compile(rf"[\d{_CN_NUM_CHARS}](?:[{after}]|(?<=[万亿])|(?<=百)分之)")
     return _Vocab(
         unit_class=unit_class,
         unit_not_followed=not_followed,
@@ -350,7 +369,10 @@ def _vocab() -> _Vocab:
         cumul=re.compile(_alt(groups.get("cumul", []))),
         markers_any=re.compile("|".join(any_m)),
         markers_tables=re.compile("|".join(tab_m)),
-        number=number,
+        number=re.compile(number_rx(units)),
+        number_scan=number_scan,
+        may_count=may_count,
+        change_words=re.compile(_alt(re.escape(w) for w in up + down)),
         q_before_ends=_Suffixes(w for w, _ in q_before),
         q_after_initials=frozenset(w[:1] for w, _, _ in q_after),
         cue_ends=_Suffixes(groups.get("cue", [])),
@@ -363,11 +385,13 @@ def _vocab() -> _Vocab:
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff"
 _SENT_END = "。！？!?\n"
 _CLAUSE_BOUNDARY = set("，。；：！？!?;:（）()\n\t 　,")
+_CLAUSE_RUN = re.compile("[^" + re.escape("".join(sorted(_CLAUSE_BOUNDARY))) + "]*")
 _OPEN_QUOTES = {"《": "》", "〈": "〉", "“": "”", "‘": "’", "「": "」"}
-_OPEN_QUOTE_RX = re.compile("[" + "".join(_OPEN_QUOTES) + "]")
 _SENT_END_RX = re.compile("[" + _SENT_END + "]")
 _POST_RUN = re.compile(f"“?[《》”{_CJK}]*")  # Chinese words and titles, an opening quote only first
 _MAX_QUOTE = 40
+# an opening quote, its text (in the group) and the first closing quote after it
+_QUOTED = re.compile("|".join(f"{o}(?=([^{c}\n]{{0,{_MAX_QUOTE}}}){c})" for o, c in _OPEN_QUOTES.items()))
 _MAX_SENT = 1000  # longest stretch treated as one sentence
 _INCLUDED = re.compile(r"^（(?:[^（）。；]*[，,])?(?:含|包括|其中)[^（），。；、]{0,24}$")
 _YEAR_IN_CLAUSE = re.compile(r"(?:19|20)\d\d年(?!\d)")
@@ -435,13 +459,8 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def _quoted_spans(text: str) -> list[tuple[int, int]]:
     """Inner spans of 《》〈〉“”‘’「」 pairs (at most _MAX_QUOTE characters, one line), merged."""
-    out = []
-    for m in _OPEN_QUOTE_RX.finditer(text):
-        i = m.start()
-        j = text.find(_OPEN_QUOTES[m.group(0)], i + 1, i + 2 + _MAX_QUOTE)
-        if j > 0 and "\n" not in text[i:j]:
-            out.append((i + 1, j))
-    return _merge(out)
+    # each opening quote's own group holds the text up to the first closing quote
+    return _merge([(m.start() + 1, m.end(m.lastindex)) for m in _QUOTED.finditer(text)])
 
 
 def _in_spans(pos: int, starts: list[int], spans: list[tuple[int, int]]) -> bool:
@@ -458,7 +477,8 @@ class _SpanSet:
         self.starts = [a for a, _ in spans]
 
     def __contains__(self, pos: int) -> bool:
-        return _in_spans(pos, self.starts, self.spans)
+        i = bisect_right(self.starts, pos) - 1  # _in_spans, inlined
+        return i >= 0 and pos < self.spans[i][1]
 
 
 class _Sentences:
@@ -466,7 +486,11 @@ class _Sentences:
 
     def __init__(self, text: str):
         self.n = len(text)
-        ends = [m.start() for m in _SENT_END_RX.finditer(text)] + [len(text)]
+        ends = [m.start() for m in _SENT_END_RX.finditer(text)]
+        if max(map(sub, ends + [len(text)], [-1] + ends)) <= _MAX_SENT:
+            self.ends = ends  # no run to cut (below): the common case
+            return
+        ends.append(len(text))
         # a run of text without sentence punctuation is cut into pieces of about _MAX_SENT
         # characters (at a ； or ， where there is one) so that no step is quadratic
         out, prev = [], -1
@@ -485,6 +509,17 @@ class _Sentences:
         a = self.ends[i - 1] + 1 if i > 0 else 0
         b = self.ends[i] if i < len(self.ends) else self.n
         return max(a, lo), min(b, self.n if hi is None else hi)
+
+
+@lru_cache(maxsize=4)
+def _layout(text: str, sections: tuple | None = None) -> tuple[list, list[tuple[int, int]], _Sentences]:
+    """Sections (``sections`` or :func:`find_sections`), table spans and sentences of ``text``.
+
+    Remembered for the last few texts: :func:`count_records` and then the checks of the same
+    report read them again.
+    """
+    sections = find_sections(text) if sections is None else list(sections)
+    return sections, table_spans(text, sections), _Sentences(text)
 
 
 # --------------------------------------------------------------------------- metric words
@@ -534,13 +569,25 @@ def _clean_pre(pre: str, v: _Vocab, pct: bool) -> str:
     return _strip_trail(pre, v, pct)
 
 
+@lru_cache(maxsize=8192)
+def _clean_pre_cached(pre: str, pct: bool) -> str:
+    """:func:`_clean_pre` remembered: the same clauses come back in report after report."""
+    return _clean_pre(pre, _vocab(), pct)
+
+
 def _post_phrase(text: str, b: int, v: _Vocab, limit: int) -> str:
     """The noun phrase right after a count (``25家成员单位组成的`` → 成员单位)."""
     j = _POST_RUN.match(text, b, max(b, min(limit, b + 24))).end()
-    post = text[b:j]
+    return _post_noun(text[b:j]) if j > b else ""
+
+
+@lru_cache(maxsize=8192)
+def _post_noun(post: str) -> str:
+    """:func:`_post_phrase` of the run of Chinese text ``post``."""
+    v = _vocab()
     if v.stop.match(post):
         return ""
-    m = v.stop.search(post, 1) if post else None
+    m = v.stop.search(post, 1)
     if m:
         post = post[: m.start()]
     if post.endswith("中"):
@@ -553,19 +600,22 @@ def _post_phrase(text: str, b: int, v: _Vocab, limit: int) -> str:
 def _match_metric(metric_raw: str, unit: str, kind: str, context: str, v: _Vocab):
     if not metric_raw or metric_raw.endswith("等"):
         return None
-    u = unit if unit else "-"
+    for m in _metrics_found(metric_raw, unit if unit else "-", kind):
+        if m.context is None or m.context.search(context):
+            return m.metric
+    return None
+
+
+@lru_cache(maxsize=8192)
+def _metrics_found(metric_raw: str, u: str, kind: str) -> tuple[_Metric, ...]:
+    """The metrics allowing unit ``u`` and ``kind`` whose pattern finds ``metric_raw``, in list order."""
+    v = _vocab()
     candidates = v.metrics_for.get((u, kind))
     if candidates is None:
         candidates = v.metrics_for[u, kind] = tuple(
             m for m in v.metrics
             if ("*" in m.units or u in m.units) and ("*" in m.kinds or kind in m.kinds))
-    for m in candidates:
-        if not m.pattern.search(metric_raw):
-            continue
-        if m.context is not None and not m.context.search(context):
-            continue
-        return m.metric
-    return None
+    return tuple(m for m in candidates if m.pattern.search(metric_raw))
 
 
 # --------------------------------------------------------------------------- extraction
@@ -580,39 +630,31 @@ _SINGLE_CN = set("零〇一二两三四五六七八九十")
 _NUMBER_START = re.compile(rf"[\d{_CN_NUM_CHARS}]")
 
 
-def _scan(text: str, lo: int, hi: int, v: _Vocab, skip: _SpanSet, quoted: _SpanSet) -> list[dict]:
-    """Candidate quantities in text[lo:hi] as dicts (no metric yet), outside ``skip`` and ``quoted``."""
-    out: list[dict] = []
-    # the matches of v.number.finditer(text, lo, hi), found faster: the pattern has no literal
-    # prefix, so finditer tries it at every offset; this jumps from one offset a number can
-    # start at to the next (the pattern never matches the empty string: the matches are the same)
-    search, match = _NUMBER_START.search, v.number.match
-    pos = lo
-    while True:
-        c = search(text, pos, hi)
-        if c is None:
-            return out
-        m = match(text, c.start(), hi)
-        if m is None:
-            pos = c.start() + 1
-            continue
-        b = pos = m.end()
+def _scan(text: str, lo: int, hi: int, v: _Vocab, blocked: _SpanSet) -> list[tuple]:
+    """Candidate quantities in text[lo:hi], none starting in ``blocked``: tuples ``(start, end, value,
+    value_low, value_high, unit, class of the unit, qualifier)``, by start."""
+    out: list[tuple] = []
+    b_starts, b_spans = blocked.starts, blocked.spans
+    for m in v.number_scan.finditer(text, lo, hi):
+        b = m.end()
         if m.end("n") == b and text[b - 1] not in "万亿":
             continue  # a bare number with no 万/亿 (2023年, 进一步): rejected below too, but most numbers are these
         a = m.start()
         before = text[a - 1] if a > 0 else ""
         if before == "第" or before in _BAD_BEFORE or before.isascii() and before.isalpha():
             continue
-        if a in skip or a in quoted:
+        i = bisect_right(b_starts, a) - 1  # a in blocked
+        if i >= 0 and a < b_spans[i][1]:
             continue
-        if m.group("pcn"):
+        pcn, n1 = m.group("pcn", "n1")
+        if pcn:
             value = parse_number(m.group("pcn_n"))
             if value is None:
                 continue
             numtxt, scale, yu, unit, cls = m.group("pcn_n"), "", "", "%", "percent"
             low = high = None
-        elif m.group("n1"):
-            n1, n2 = m.group("n1"), m.group("n2")
+        elif n1:
+            n2 = m.group("n2")
             u1, unit = m.group("u1"), m.group("u2")
             if u1 and u1 != unit:
                 continue
@@ -631,7 +673,8 @@ def _scan(text: str, lo: int, hi: int, v: _Vocab, skip: _SpanSet, quoted: _SpanS
             low, high = _scale(f1, mult), _scale(f2, mult)
             value, numtxt, yu = None, n2, m.group("y2") or ""
         else:
-            numtxt, scale, yu, unit = m.group("n"), m.group("s") or "", m.group("y") or "", m.group("u") or ""
+            numtxt, scale, yu, unit = m.group("n", "s", "y", "u")
+            scale, yu, unit = scale or "", yu or "", unit or ""
             if not unit:
                 # a bare number counts only with a scale and nothing glued after it (总浏览量为536万，)
                 nxt = text[b] if b < len(text) else ""
@@ -640,13 +683,13 @@ def _scan(text: str, lo: int, hi: int, v: _Vocab, skip: _SpanSet, quoted: _SpanS
                 if numtxt[0] in _SINGLE_CN and not scale and len(numtxt) < 3:
                     continue
             cls = v.unit_class.get(unit, "count")
-            value = parse_number(numtxt)
+            value = float(numtxt) if numtxt.isdecimal() else parse_number(numtxt)
             if value is None and yu and numtxt in ("十", "百", "千", "万"):
                 value = float({"十": 10, "百": 100, "千": 1000, "万": 10000}[numtxt])  # 百余家
             if value is None:
                 continue
             low = high = None
-        if _ID_LIKE.match(numtxt) or (value is not None and not math.isfinite(value)):
+        if (len(numtxt) >= 14 and _ID_LIKE.match(numtxt)) or (value is not None and not math.isfinite(value)):
             continue  # ID-like digit strings are not counts
         nxt = text[b] if b < len(text) else ""
         if unit and nxt and nxt in v.unit_not_followed.get(unit, ""):
@@ -659,7 +702,7 @@ def _scan(text: str, lo: int, hi: int, v: _Vocab, skip: _SpanSet, quoted: _SpanS
         # a lone Chinese numeral (两 … 十) is a count only right after a cue word, with 余/多, or
         # when its measure word ends the clause (发布会三场。); a lone 一 is an article
         # (组织一名负责人, 一次性告知), never a count
-        if numtxt[0] in _SINGLE_CN and len(numtxt) == 1 and not yu and not m.group("pcn"):
+        if numtxt[0] in _SINGLE_CN and len(numtxt) == 1 and not yu and not pcn:
             if numtxt == "一" or not (v.cue_ends.find(text, a, lo) >= 0
                                       or (unit and text[b: b + 1] in ("，", "。", "；", "、", "）", "\n"))):
                 continue
@@ -691,11 +734,9 @@ def _scan(text: str, lo: int, hi: int, v: _Vocab, skip: _SpanSet, quoted: _SpanS
         if value is None:
             qualifier = "范围"
         else:
-            qualifier = "+".join(q for q in (q_before, q_after) if q)
-        out.append({
-            "start": a, "end": end, "value": value, "value_low": low, "value_high": high,
-            "unit": unit_out, "cls": cls, "qualifier": qualifier, "num_end": b,
-        })
+            qualifier = f"{q_before}+{q_after}" if q_before and q_after else q_before or q_after
+        out.append((a, end, value, low, high, unit_out, cls, qualifier))
+    return out
 
 
 def _scale(x: float, mult: int) -> float:
@@ -742,44 +783,49 @@ def count_frame(records: list[dict]) -> pd.DataFrame:
 
 
 def count_records(text: str, doc_id: str = "", spans: list[tuple[int, int]] | None = None,
-                  sent_ids: list | None = None) -> list[dict]:
+                  sent_ids: list | None = None, sections=None) -> list[dict]:
     """:func:`extract_counts` as plain records: one dict per quantity (keys :data:`COUNT_COLUMNS`), by ``start``.
 
     Absent numbers (``value`` of a range, ``part_of`` of a non-part) and metrics are None.
     :func:`count_frame` makes the DataFrame, for one report or a whole corpus at once.
+    ``sections``: ``find_sections(text)`` when the caller has them already (found here otherwise).
 
     >>> [(r["raw"], r["value"], r["role"], r["part_of"]) for r in count_records("诉求30件，其中咨询类10件、求助类20件。")]
     [('30件', 30.0, 'total', None), ('10件', 10.0, 'part', 2), ('20件', 20.0, 'part', 2)]
     """
     text = text if isinstance(text, str) else ""
     v = _vocab()
-    sections = find_sections(text)
-    tables = table_spans(text, sections)
+    sections, tables, sents = _layout(text, None if sections is None else tuple(sections))
     t_starts = [a for a, _ in tables]
-    skip, quoted = _SpanSet(tables), _SpanSet(_quoted_spans(text))
+    blocked = _SpanSet(_merge(tables + _quoted_spans(text)))  # no count starts in a table or a quotation
     sec_starts = [s.start for s in sections]
-    sents = _Sentences(text)
+    rev = text[::-1]  # to find where a clause starts: the run of text before a number, read backwards
+    may_count = v.may_count.search
 
+    n = len(text)
     if spans is None:
-        work = [(0, len(text), None)]
+        spans, ids = [(0, n)], [None]
     else:
         ids = list(sent_ids) if sent_ids is not None else list(range(len(spans)))
-        work = [(max(0, int(a)), min(len(text), int(b)), ids[i] if i < len(ids) else i)
-                for i, (a, b) in enumerate(spans)]
     rows: list[dict] = []
-    for lo, hi, sid in work:
+    for span_i, (lo, hi) in enumerate(spans):
+        lo, hi = max(0, int(lo)), min(n, int(hi))
         if hi <= lo:
             continue
         i = bisect_right(t_starts, lo) - 1
         if i >= 0 and hi <= tables[i][1]:
             continue  # inside a table: every number in it would be skipped
-        cands = _scan(text, lo, hi, v, skip, quoted)
+        if not may_count(text, lo, hi):
+            continue
+        cands = _scan(text, lo, hi, v, blocked)
+        sid = ids[span_i] if span_i < len(ids) else span_i
         prev_end = lo
         prev_sent = None
+        s_hi = -1
         last_count: dict | None = None
-        for c in cands:
-            a, b = c["start"], c["end"]
-            s_lo, s_hi = sents.bounds(a, lo, hi)
+        for a, b, value, value_low, value_high, unit, cls, qualifier in cands:
+            if a > s_hi:  # else a is in the sentence of the count before
+                s_lo, s_hi = sents.bounds(a, lo, hi)
             if prev_sent != s_lo:
                 prev_sent = s_lo
                 prev_end = s_lo
@@ -791,20 +837,22 @@ def count_records(text: str, doc_id: str = "", spans: list[tuple[int, int]] | No
             i = v.q_before_ends.find(text, a0, prev_end)
             q_len = len(v.q_before[i][0]) if i >= 0 else 0
             k = a0 - q_len
-            while k > prev_end and text[k - 1] not in _CLAUSE_BOUNDARY:
-                k -= 1
+            if k > prev_end:  # back to the last clause boundary, not before prev_end
+                k -= _CLAUSE_RUN.match(rev, n - k, n - prev_end).end() - (n - k)
             pre_text = text[k: a0 - q_len]
             clause_since_prev = text[prev_end:a]
-            pct = c["cls"] in ("percent", "points")
-            pre = _clean_pre(pre_text, v, pct)
+            pct = cls in ("percent", "points")
+            pre = _clean_pre_cached(pre_text, pct)
             post = _post_phrase(text, b, v, s_hi)
             # kind and direction
-            kind = _KIND_OF_CLASS.get(c["cls"], "count")
+            kind = _KIND_OF_CLASS.get(cls, "count")
             direction = ""
             window = text[max(k, a0 - q_len - 8): a0 - q_len]
-            ups = [w for w in v.up if w in window]
-            downs = [w for w in v.down if w in window]
-            if c["cls"] == "points":
+            ups = downs = ()
+            if v.change_words.search(window):
+                ups = [w for w in v.up if w in window]
+                downs = [w for w in v.down if w in window]
+            if cls == "points":
                 kind = "change"
             elif pct:
                 if pre.endswith(("率", "度")):
@@ -827,7 +875,7 @@ def count_records(text: str, doc_id: str = "", spans: list[tuple[int, int]] | No
                     metric_raw = last_count["metric_raw"]
                 else:
                     metric_raw = post
-            elif post and c["cls"] == "count":
+            elif post and cls == "count":
                 # a classifier with a noun after it counts that noun (25家成员单位); keep a verb
                 # that ends the clause before it (组织4次检查 → 组织检查)
                 metric_raw = pre + post if pre and v.verb_tail.search(pre) else post
@@ -837,22 +885,22 @@ def count_records(text: str, doc_id: str = "", spans: list[tuple[int, int]] | No
             if (pct or kind == "change") and not pre and last_count is not None:
                 metric = last_count["metric"]
             else:
-                metric = _match_metric(metric_raw, c["unit"] if c["cls"] != "percent" else "%", kind, context, v)
+                metric = _match_metric(metric_raw, unit if cls != "percent" else "%", kind, context, v)
             cumulative = bool(v.cumul.search(clause_since_prev) or _AS_OF.search(context))
             sec_i = bisect_right(sec_starts, a) - 1
             row = {
                 "doc_id": doc_id, "sent_id": sid,
                 "section": sections[sec_i].section if sec_i >= 0 else "preamble",
                 "start": a, "end": b, "raw": text[a:b],
-                "value": c["value"], "value_low": c["value_low"], "value_high": c["value_high"],
-                "unit": c["unit"], "qualifier": c["qualifier"], "cumulative": cumulative,
+                "value": value, "value_low": value_low, "value_high": value_high,
+                "unit": unit, "qualifier": qualifier, "cumulative": cumulative,
                 "kind": kind, "direction": direction, "role": "", "part_of": None,
                 "metric": metric, "metric_raw": metric_raw,
             }
             rows.append(row)
             if kind in ("count", "money"):
                 last_count = row
-            prev_end = c["end"]
+            prev_end = b
     rows.sort(key=lambda r: r["start"])
     seen: set[int] = set()
     rows = [r for r in rows if not (r["start"] in seen or seen.add(r["start"]))]
@@ -881,6 +929,7 @@ _NEW_TOPIC = re.compile(r"^[，、；：\s]*(?:此外|另外|同时|另有|以�
 _SHARE_CLOSE_TOL = 1.0  # shares of the parts summing to 100 ± this close the list
 _QIZHONG = re.compile("其中")
 _IN_TAIL = re.compile(r"[^，。；：\d]{0,12}?中[，：]")  # 在…的1913条政府信息中，
+_SHARE_GAP = re.compile(r"[，,]?占?|（")  # between a part and its share
 _BARE_NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.]|\s*[年月日号])")
 
 
@@ -937,16 +986,22 @@ def _interval(row) -> tuple[float, float]:
     return lo, hi
 
 
+_BRACKET = re.compile("[（()）]")
+
+
 def _depths(text: str, lo: int, hi: int) -> list[int]:
-    """Bracket depth (（…）) at each offset of text[lo:hi], relative to lo."""
-    out, d = [], 0
-    for ch in text[lo:hi]:
-        out.append(d)
-        if ch in "（(":
+    """Bracket depth (（…）) at each offset of text[lo:hi], relative to lo (and one more, at hi)."""
+    hi = min(hi, len(text))
+    out, d, last = [], 0, lo
+    for m in _BRACKET.finditer(text, lo, hi):
+        i = m.start()
+        out += [d] * (i + 1 - last)  # up to the bracket, itself included: the depth before it
+        if m.group() in "（(":
             d += 1
-        elif ch in "）)" and d > 0:
+        elif d > 0:
             d -= 1
-    out.append(d)
+        last = i + 1
+    out += [d] * (max(hi, last) + 1 - last)
     return out
 
 
@@ -987,13 +1042,13 @@ def _part_groups(rows: list[dict], text: str, min_parts: int = 2, sents: _Senten
     for r in rows:  # 在…的1913条政府信息中，
         if r["kind"] not in ("count", "money"):
             continue
-        tail = _IN_TAIL.match(text[r["end"]: r["end"] + 14])
+        tail = "中" in text[r["end"]: r["end"] + 14] and _IN_TAIL.match(text, r["end"], r["end"] + 14)
         if not tail:
             continue
         s_lo, _ = sents.bounds(r["start"])
         clause_lo = max(s_lo, max((text.rfind(c, s_lo, r["start"]) for c in "，；："), default=-1) + 1)
         if "在" in text[clause_lo: r["start"]]:
-            triggers.append((r["end"] + tail.end(), r))
+            triggers.append((tail.end(), r))
     for p, fixed_total in sorted(triggers, key=lambda x: x[0]):
         s_lo, s_hi = sents.bounds(max(0, p - 1))
         here = rows_in(s_lo, s_hi)
@@ -1035,7 +1090,7 @@ def _part_groups(rows: list[dict], text: str, min_parts: int = 2, sents: _Senten
             if r["kind"] in ("share", "rate", "change"):
                 # the share of the part just before: 1397条，占73% / 208件（17.46%）
                 if (r["kind"] == "share" and parts and shares[-1] is None and dep[rel] <= dp + 1
-                        and re.fullmatch(r"[，,]?占?|（", gap)):
+                        and _SHARE_GAP.fullmatch(gap)):
                     shares[-1] = r
                 continue
             if dep[rel] > dp:
@@ -1099,11 +1154,12 @@ def check_narrative(counts: pd.DataFrame, text: str) -> pd.DataFrame:
     return check_frame(check_narrative_records(frame_records(counts), text))
 
 
-def check_narrative_records(counts: list[dict], text: str) -> list[dict]:
+def check_narrative_records(counts: list[dict], text: str, sections=None) -> list[dict]:
     """:func:`check_narrative` on the count records of ONE report (:func:`count_records`).
 
     One dict per check (keys :data:`CHECK_COLUMNS`): ``expected``/``observed`` floats,
     ``ok`` True, False or None (not decided). ``checks.check_frame`` makes the DataFrame.
+    ``sections``: ``find_sections(text)`` when the caller has them already.
 
     >>> t = "全年来信173件，办结169件，办结率98%。"
     >>> [(r["check"], r["expected"], r["observed"], r["ok"]) for r in check_narrative_records(count_records(t, "d"), t)]
@@ -1112,12 +1168,11 @@ def check_narrative_records(counts: list[dict], text: str) -> list[dict]:
     out: list[dict] = []
     if not counts or not isinstance(text, str):
         return out
-    recs = sorted(counts, key=lambda r: r["start"])
+    recs = sorted(counts, key=itemgetter("start"))
     doc_id = recs[0].get("doc_id", "")
-    all_spans = _merge([(int(r["start"]), int(r["end"])) for r in recs])
-    all_starts = [a for a, _ in all_spans]
-    sents = _Sentences(text)
-    for total, parts, shares in _part_groups(recs, text, sents=sents):
+    all_spans = None  # the spans of all counts, merged: made when first needed
+    _, tables, sents = _layout(text, None if sections is None else tuple(sections))
+    for total, parts, shares in _part_groups(recs, text, sents=sents, tables=tables):
         lo = sum(_interval(r)[0] for r in parts)
         hi = sum(_interval(r)[1] for r in parts)
         t_lo, t_hi = _interval(total)
@@ -1127,22 +1182,25 @@ def check_narrative_records(counts: list[dict], text: str) -> list[dict]:
             and abs(sum(float(s["value"]) for s in shares) - 100) <= _SHARE_CLOSE_TOL)
         exact = t_lo == t_hi and lo == hi
         terms = " + ".join(r["raw"] for r in parts)
-        # a number without a measure word among the parts (不予公开信息数1402。) may be a part we do not see
-        region_end = sents.bounds(parts[-1]["start"])[1]
-        unseen = [m.group(0) for m in _BARE_NUMBER.finditer(text, parts[0]["start"], region_end)
-                  if not _in_spans(m.start(), all_starts, all_spans)]
         if lo <= t_hi and t_lo <= hi and (exact or lo >= t_lo or closed):
             ok, why = True, "parts agree with the total" + ("" if exact else " within the stated precision")
         elif lo <= t_hi and t_lo <= hi:
             ok, why = None, "the parts can agree with the total only if more parts exist than are stated"
         elif lo > t_hi:
             ok, why = False, "the parts exceed the total"
-        elif closed and not unseen:
-            ok, why = False, "the parts fall short of the total and the list is closed (其他 part or shares add to 100%)"
-        elif unseen:
-            ok, why = None, f"the parts fall short of the total; numbers without a measure word ({', '.join(unseen[:3])}) may be parts"
         else:
-            ok, why = None, "the parts fall short of the total; they may be examples, not all parts"
+            # a number without a measure word among the parts (不予公开信息数1402。) may be a part we do not see
+            if all_spans is None:
+                all_spans = _SpanSet(_merge([(int(r["start"]), int(r["end"])) for r in recs]))
+            region_end = sents.bounds(parts[-1]["start"])[1]
+            unseen = [m.group(0) for m in _BARE_NUMBER.finditer(text, parts[0]["start"], region_end)
+                      if m.start() not in all_spans]
+            if closed and not unseen:
+                ok, why = False, "the parts fall short of the total and the list is closed (其他 part or shares add to 100%)"
+            elif unseen:
+                ok, why = None, f"the parts fall short of the total; numbers without a measure word ({', '.join(unseen[:3])}) may be parts"
+            else:
+                ok, why = None, "the parts fall short of the total; they may be examples, not all parts"
         tot = float("nan") if _missing(total["value"]) else float(total["value"])
         out.append(_check_row(doc_id, "parts_sum", tot, round(observed, 6),
                               ok, f"{terms} = {observed:g} vs {total['raw']}: {why}", [total] + parts))
