@@ -188,7 +188,7 @@ def _counts_of(d: Document) -> dict[str, list]:
 
     # every sentence: count_records skips table runs itself, and headings may run into prose
     return _columns(count_records(d.text, d.doc_id, spans=[(s["start"], s["end"]) for s in d.sentences],
-                                  sent_ids=[s["sent_id"] for s in d.sentences]), COUNT_COLUMNS)
+                                  sent_ids=[s["sent_id"] for s in d.sentences], sections=d.sections), COUNT_COLUMNS)
 
 
 def _tags_of(d: Document, tagger: str = "default") -> dict[str, list]:
@@ -250,7 +250,7 @@ def _checks_of(d: Document) -> dict[str, list]:
 
     cells = _records(d.doc_id, _doc_stage(d, "tables", _tables_of, {}, None))
     counts = _records(d.doc_id, _doc_stage(d, "counts", _counts_of, {}, None))
-    return _columns(check_table_records(cells) + check_narrative_records(counts, d.text)
+    return _columns(check_table_records(cells) + check_narrative_records(counts, d.text, sections=d.sections)
                     + check_narrative_vs_tables_records(counts, cells), CHECK_COLUMNS)
 
 
