@@ -366,7 +366,7 @@ def test_a_planted_cache_entry_is_never_unpickled(tmp_path):
     marker = tmp_path / "PWNED"
     cache = DocumentCache(tmp_path / "cache")
     key = cache.key("ab" * 32, "document")
-    path = cache._path(key)
+    path = Path(cache._path(key))
     path.parent.mkdir(parents=True)
     path.write_bytes(pickle.dumps(_Payload(marker)))
     assert cache.get(key) is None and not marker.exists()
