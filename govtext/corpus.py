@@ -74,13 +74,36 @@ class Document:
         return {"text": self.text, "sha256": self.sha256, "format": self.format, "docvars": self.docvars,
                 "sections": [asdict(s) for s in self.sections],
                 "subsections": [asdict(s) for s in self.subsections],
-                "sentences": self.sentences}
+                "sentences": _pack_sentences(self.text, self.sentences)}
 
     @classmethod
     def from_dict(cls, doc_id: str, path: str, d: dict) -> Document:
         return cls(doc_id, path, d["text"], d["sha256"], d["format"], d["docvars"],
                    [Section(**s) for s in d["sections"]], [Subsection(**s) for s in d["subsections"]],
-                   d["sentences"])
+                   _unpack_sentences(d["text"], d["sentences"]))
+
+
+def _pack_sentences(text: str, sentences: list[dict]):
+    """Sentences as columns, their text left out when it is ``text[start:end]`` (as it always is):
+    a fifth of the size, and read several times faster on a warm run. Else the dicts as they are."""
+    if not sentences:
+        return []
+    keys = list(sentences[0])
+    if any(list(s) != keys for s in sentences) or not {"text", "start", "end"} <= set(keys):
+        return sentences
+    columns = {k: [s[k] for s in sentences] for k in keys}
+    if all(t == text[a:b] for t, a, b in zip(columns["text"], columns["start"], columns["end"])):
+        columns["text"] = None
+    return {"keys": keys, "columns": columns}
+
+
+def _unpack_sentences(text: str, packed) -> list[dict]:
+    if isinstance(packed, list):
+        return packed
+    keys, columns = packed["keys"], packed["columns"]
+    if columns["text"] is None:
+        columns["text"] = [text[a:b] for a, b in zip(columns["start"], columns["end"])]
+    return [dict(zip(keys, values)) for values in zip(*(columns[k] for k in keys))]
 
 
 def process_document(path: str, doc_id: str, max_bytes: int = DEFAULT_MAX_BYTES, data: bytes | None = None) -> Document:
@@ -254,7 +277,10 @@ def _checks_of(d: Document) -> dict[str, list]:
                     + check_narrative_vs_tables_records(counts, cells), CHECK_COLUMNS)
 
 
+@lru_cache(maxsize=1)
 def _default_tokenizer():
+    """The corpus's tokenizer: the shipped dictionary plus the shipped themes' terms (read once per process,
+    as the resources' hashes in every cache key are)."""
     from .themes import theme_tokenizer
 
     return theme_tokenizer()
