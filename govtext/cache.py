@@ -46,7 +46,7 @@ def settings_hash(**settings) -> str:
     return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()
 
 
-_PLAIN = (str, int, bool, type(None))
+_PLAIN = frozenset({str, int, bool, type(None)})
 
 
 def _clean(obj):
@@ -56,7 +56,7 @@ def _clean(obj):
         return obj
     if kind is float:
         return None if math.isnan(obj) else obj
-    if kind is list and all(type(v) in _PLAIN for v in obj):  # most columns: strings or integers
+    if kind is list and _PLAIN.issuperset(map(type, obj)):  # most columns: strings or integers
         return obj
     if isinstance(obj, dict):
         return {str(k): _clean(v) for k, v in obj.items()}
