@@ -74,13 +74,43 @@ class Document:
         return {"text": self.text, "sha256": self.sha256, "format": self.format, "docvars": self.docvars,
                 "sections": [asdict(s) for s in self.sections],
                 "subsections": [asdict(s) for s in self.subsections],
-                "sentences": _pack_sentences(self.text, self.sentences)}
+                "sentences": self.__dict__["_sentences"].packed if self._packed()
+                else _pack_sentences(self.text, self.sentences)}
 
     @classmethod
     def from_dict(cls, doc_id: str, path: str, d: dict) -> Document:
+        packed = d["sentences"]
         return cls(doc_id, path, d["text"], d["sha256"], d["format"], d["docvars"],
                    [Section(**s) for s in d["sections"]], [Subsection(**s) for s in d["subsections"]],
-                   _unpack_sentences(d["text"], d["sentences"]))
+                   packed if isinstance(packed, list) else _PackedSentences(d["text"], packed))
+
+    def _packed(self) -> bool:
+        return type(self.__dict__["_sentences"]) is _PackedSentences
+
+
+class _PackedSentences:
+    """A document's sentences as its cache entry holds them (see _pack_sentences), made into dicts
+    only when first used: a warm run whose tables are all stored never needs them."""
+
+    __slots__ = ("text", "packed")
+
+    def __init__(self, text: str, packed: dict):
+        self.text, self.packed = text, packed
+
+
+def _get_sentences(doc: Document) -> list[dict]:
+    value = doc.__dict__["_sentences"]
+    if type(value) is _PackedSentences:
+        value = doc.__dict__["_sentences"] = _unpack_sentences(value.text, value.packed)
+    return value
+
+
+def _set_sentences(doc: Document, value) -> None:
+    doc.__dict__["_sentences"] = value
+
+
+# the dataclass's __init__, __eq__ and __repr__ go through this property; pickles carry what is stored
+Document.sentences = property(_get_sentences, _set_sentences, doc="The sentences: one dict each (split_sentences).")
 
 
 def _pack_sentences(text: str, sentences: list[dict]):
@@ -97,10 +127,8 @@ def _pack_sentences(text: str, sentences: list[dict]):
     return {"keys": keys, "columns": columns}
 
 
-def _unpack_sentences(text: str, packed) -> list[dict]:
-    if isinstance(packed, list):
-        return packed
-    keys, columns = packed["keys"], packed["columns"]
+def _unpack_sentences(text: str, packed: dict) -> list[dict]:
+    keys, columns = packed["keys"], dict(packed["columns"])
     if columns["text"] is None:
         columns["text"] = [text[a:b] for a, b in zip(columns["start"], columns["end"])]
     return [dict(zip(keys, values)) for values in zip(*(columns[k] for k in keys))]
