@@ -846,10 +846,12 @@ KNOWN_UNREADABLE = (".doc", ".wps")
 def corpus_files(source) -> list[tuple[str, str]]:
     """The ``(path, doc_id)`` pairs :func:`read_corpus` reads: supported files only, from folders."""
     sources = [source] if isinstance(source, (str, Path)) else list(source)
+    folders = [Path(s) for s in sources if Path(s).is_dir()]
+    wanted = SUPPORTED + KNOWN_UNREADABLE
     out = []
     for pair in list_files(sources):
-        from_folder = any(Path(s).is_dir() and Path(pair[0]).is_relative_to(Path(s)) for s in sources)
-        if not from_folder or Path(pair[0]).suffix.lower() in SUPPORTED + KNOWN_UNREADABLE:
+        path = Path(pair[0])
+        if path.suffix.lower() in wanted or not any(path.is_relative_to(f) for f in folders):
             out.append(pair)
     return out
 
