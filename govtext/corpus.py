@@ -87,6 +87,36 @@ class Document:
     def _packed(self) -> bool:
         return type(self.__dict__["_sentences"]) is _PackedSentences
 
+    @classmethod
+    def stored(cls, doc_id: str, path: str, sha256: str, cache_dir: str, key: str) -> Document:
+        """The document whose cache entry is ``key``: the entry is read when a field of it is first used
+        (a warm run whose tables are all stored reads none)."""
+        doc = cls.__new__(cls)
+        doc.__dict__.update(doc_id=doc_id, path=path, sha256=sha256, stages={}, _entry=(cache_dir, key))
+        return doc
+
+    def __getattr__(self, name: str):  # only called for a field a stored document has not read yet
+        if name not in _STORED_FIELDS or "_entry" not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        self._load()
+        return self.__dict__[name]
+
+    def _load(self) -> None:
+        from .cache import DocumentCache
+
+        cache_dir, key = self.__dict__["_entry"]
+        cache = DocumentCache(cache_dir)
+        entry = cache.get(key)
+        if entry is None:  # damaged or deleted since it was found: made again from the file
+            data = load_bytes(self.path)
+            if hashlib.sha256(data).hexdigest() != self.sha256:
+                raise ReadError("read", f"{self.path} changed while the corpus was in use; read the corpus again")
+            entry = cache.put(key, process_document(self.path, self.doc_id, data=data).to_dict())
+        full = Document.from_dict(self.doc_id, self.path, entry)
+        for name in _STORED_FIELDS:
+            self.__dict__[name] = full.__dict__[name]
+        del self.__dict__["_entry"]
+
 
 class _PackedSentences:
     """A document's sentences as its cache entry holds them (see _pack_sentences), made into dicts
@@ -98,7 +128,12 @@ class _PackedSentences:
         self.text, self.packed = text, packed
 
 
+_STORED_FIELDS = ("text", "format", "docvars", "sections", "subsections", "_sentences")
+
+
 def _get_sentences(doc: Document) -> list[dict]:
+    if "_sentences" not in doc.__dict__:
+        doc._load()
     value = doc.__dict__["_sentences"]
     if type(value) is _PackedSentences:
         value = doc.__dict__["_sentences"] = _unpack_sentences(value.text, value.packed)
@@ -467,9 +502,10 @@ def _work(args):
 
 
 def _work_on(path, doc_id, max_bytes, cache_dir, analyses=()):
-    """One file: its Document, with ``analyses`` run (and cached). A warm run reads the document's entry
-    and only checks that its analyses' entries exist: the corpus tables are stored whole (see
-    Corpus._cached_frame), so a document's analyses are loaded only when a table must be rebuilt."""
+    """One file: its Document, with ``analyses`` run (and cached). A warm run only checks that the
+    document's entry and its analyses' entries exist: the corpus tables are stored whole (see
+    Corpus._cached_frame), so a document's entry is read when first used (Document.stored) and its
+    analyses only when a table must be rebuilt."""
     try:
         if cache_dir is None:
             doc = process_document(path, doc_id, max_bytes)
@@ -479,10 +515,10 @@ def _work_on(path, doc_id, max_bytes, cache_dir, analyses=()):
 
         data = load_bytes(path, max_bytes=max_bytes)
         cache = DocumentCache(cache_dir)
-        key = cache.key(hashlib.sha256(data).hexdigest(), "document")
-        hit = cache.get(key)
-        if hit is not None:
-            doc = Document.from_dict(doc_id, path, hit)
+        sha256 = hashlib.sha256(data).hexdigest()
+        key = cache.key(sha256, "document")
+        if cache.has(key):
+            doc = Document.stored(doc_id, path, sha256, cache_dir, key)
         else:
             doc = process_document(path, doc_id, data=data)
             # keep what put returns (the JSON round trip), so that a cold run gives what a warm one will
@@ -554,7 +590,7 @@ class Corpus:
         self._documents = {d.doc_id: d for d in documents}
         self.cache_dir = cache_dir
         self.errors = pd.DataFrame(errors, columns=ERROR_COLUMNS)
-        self.docs = _apply_overrides(self._build_docs(documents), docvars, pattern)
+        self.docs = _apply_overrides(self._docs_table(documents), docvars, pattern)
         if seen_sha256 is not None:  # files read in earlier chunks of the same job
             earlier = self.docs["sha256"].map(seen_sha256)
             self.docs["duplicate_of"] = earlier.where(earlier.notna(), self.docs["duplicate_of"])
@@ -565,6 +601,24 @@ class Corpus:
         self._analysed = {k: d for k, d in self._documents.items() if k not in skip}
         self._cache: dict[str, pd.DataFrame] = {}
         self._content_sha: str | None = None
+
+    def _docs_table(self, documents: list[Document]) -> pd.DataFrame:
+        """:meth:`_build_docs`, stored in the cache (keyed by the documents' ids, paths and file hashes)."""
+        if self.cache_dir is None:
+            return self._build_docs(documents)
+        from .cache import DocumentCache
+
+        cache = DocumentCache(self.cache_dir)
+        ids = repr([(d.doc_id, d.path, d.sha256) for d in documents])
+        key = cache.key(hashlib.sha256(ids.encode("utf-8")).hexdigest(), "frame", table="docs")
+        docs = cache.get_frame(key)
+        if docs is None:
+            docs = self._build_docs(documents)
+            try:
+                cache.put_frame(key, docs)
+            except Exception as exc:  # noqa: BLE001 - as in _cached_frame
+                warnings.warn(f"govtext: table 'docs' not cached ({type(exc).__name__}: {exc})", stacklevel=2)
+        return docs
 
     @staticmethod
     def _build_docs(documents: list[Document]) -> pd.DataFrame:

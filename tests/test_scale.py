@@ -208,3 +208,24 @@ def test_a_table_that_cannot_be_stored_is_still_returned(tmp_path, shared, monke
     with pytest.warns(UserWarning, match="not cached"):
         tables = corpus.tables()
     pd.testing.assert_frame_equal(tables, expected)
+
+
+def test_a_warm_run_reads_a_documents_entry_only_when_it_is_used(tmp_path, shared):
+    folder = _corpus_folder(tmp_path, shared)
+    cache_dir = tmp_path / "cache"
+    cold = govtext.read_corpus(folder, cache=cache_dir, progress=False)
+    warm = govtext.read_corpus(folder, cache=cache_dir, progress=False)
+    pd.testing.assert_frame_equal(warm.docs, cold.docs)  # the docs table is stored whole
+    assert all("_entry" in d.__dict__ for d in warm._documents.values())  # no entry read yet
+    doc_id = cold.doc_ids[0]
+    assert warm.text(doc_id) == cold.text(doc_id)  # read now, on first use
+    assert "_entry" not in warm._documents[doc_id].__dict__
+    for doc_id in cold.doc_ids:  # every field as the cold run had it (sentences included)
+        assert warm._documents[doc_id] == cold._documents[doc_id]
+    # an entry damaged after it was found is made again from the file, and stored again
+    again = govtext.read_corpus(folder, cache=cache_dir, progress=False)
+    for entry in cache_dir.rglob("*.json.gz"):
+        entry.write_bytes(b"not gzip")
+    for doc_id in cold.doc_ids:
+        assert again._documents[doc_id].sentences == cold._documents[doc_id].sentences
+    assert govtext.read_corpus(folder, cache=cache_dir, progress=False)._documents[doc_id] == cold._documents[doc_id]
