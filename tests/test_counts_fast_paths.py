@@ -19,6 +19,7 @@ from govtext.counts import (
     _OPEN_QUOTES,
     _depths,
     _layout,
+    _merge,
     _quoted_spans,
     _vocab,
     check_narrative_records,
@@ -77,13 +78,7 @@ def _plain_quoted(text: str) -> list[tuple[int, int]]:
             j = text.find(_OPEN_QUOTES[ch], i + 1, i + 2 + _MAX_QUOTE)
             if j > 0 and "\n" not in text[i:j]:
                 out.append((i + 1, j))
-    merged: list[tuple[int, int]] = []
-    for a, b in sorted(out):
-        if merged and a <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
-        else:
-            merged.append((a, b))
-    return merged
+    return _merge(out)  # the spans are what is tested; merging them is counts' own
 
 
 @settings(derandomize=True, max_examples=1000, deadline=None)
