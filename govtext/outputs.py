@@ -107,8 +107,9 @@ def write_table(df: pd.DataFrame, out: Path, name: str, formats=("csv",)) -> lis
 class TableWriter:
     """Append chunks of one table to ``out/name.csv`` (header once); ``close()`` publishes it.
 
-    CSV is streamed chunk by chunk, so a large corpus never sits in memory whole; Parquet
-    and Stata copies are made from the finished CSV on close.
+    CSV is streamed chunk by chunk, so a large corpus never sits in memory whole; on close the
+    Parquet copy is made from the finished CSV a few rows at a time (bounded memory too), the
+    Stata copy from the whole table (Stata files are written at once: memory grows with the table).
     """
 
     def __init__(self, out: Path, name: str, formats=("csv",), dtypes: dict | None = None):
@@ -137,14 +138,56 @@ class TableWriter:
             pd.DataFrame(columns=columns or []).to_csv(self._fh, index=False, lineterminator="\n")
         self._fh.close()
         os.replace(self.tmp, self.path)
-        extra = [f for f in self.formats if f != "csv"]
-        if extra:
-            df = pd.read_csv(self.path, dtype=str, keep_default_na=False, na_values=[""])
-            for col in df.columns:
-                if col in _NUMERIC:
-                    df[col] = pd.to_numeric(df[col], errors="coerce")
-            write_table(df, self.out, self.name, extra)
+        if "parquet" in self.formats:
+            atomic_write(self.out / f"{self.name}.parquet", lambda p: _csv_to_parquet(self.path, p))
+        if "dta" in self.formats:  # Stata files are written whole: the table is read into memory once
+            write_table(_typed_csv(pd.read_csv(self.path, **_CSV_READ)), self.out, self.name, ("dta",))
         return self.path
+
+
+_CSV_READ = {"dtype": str, "keep_default_na": False, "na_values": [""]}
+_PARQUET_ROWS = 20_000  # rows converted at a time: memory stays bounded however long the table
+
+
+def _typed_csv(df: pd.DataFrame, numeric: dict[str, str] | None = None) -> pd.DataFrame:
+    """A table read back from its CSV (all text) with its numeric columns as numbers (``numeric``:
+    column -> dtype, to give every chunk of one table the same types)."""
+    for col in df.columns:
+        if col in _NUMERIC:
+            df[col] = pd.to_numeric(df[col], errors="coerce")
+            if numeric is not None:
+                df[col] = df[col].astype(numeric[col])
+    return df
+
+
+def _csv_to_parquet(csv: Path, path: Path) -> None:
+    """The finished CSV as Parquet, ``_PARQUET_ROWS`` rows at a time: a first pass finds each numeric
+    column's type over the whole table (int64 unless a value is missing or fractional), the second
+    writes row groups with one schema."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    numeric: dict[str, str] = {}
+    for chunk in pd.read_csv(csv, chunksize=_PARQUET_ROWS, **_CSV_READ):
+        for col in chunk.columns:
+            if col in _NUMERIC:
+                kind = str(pd.to_numeric(chunk[col], errors="coerce").dtype)
+                numeric[col] = kind if numeric.get(col, kind) == kind else "float64"
+    writer = None
+    try:
+        for chunk in pd.read_csv(csv, chunksize=_PARQUET_ROWS, **_CSV_READ):
+            table = pa.Table.from_pandas(_typed_csv(chunk, numeric), preserve_index=False)
+            if writer is None:
+                schema = pa.schema([f.with_type(pa.large_string()) if pa.types.is_null(f.type)
+                                    or pa.types.is_string(f.type) else f for f in table.schema],
+                                   metadata=table.schema.metadata)
+                writer = pq.ParquetWriter(path, schema)
+            writer.write_table(table.cast(writer.schema))
+        if writer is None:  # no rows: the header's columns, as text
+            pq.write_table(pa.Table.from_pandas(pd.read_csv(csv, **_CSV_READ), preserve_index=False), path)
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 _STATA_RESERVED = frozenset({"_all", "_b", "byte", "_coef", "_cons", "double", "float", "if", "in", "int", "long",

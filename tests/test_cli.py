@@ -8,6 +8,7 @@ import sys
 import venv
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from govtext.cli import main
@@ -121,3 +122,32 @@ def test_subset_keeps_the_documents_docvars_and_analyses(shared_corpus):
     assert sub.doc_ids == ids and sub.docs["doc_id"].tolist() == ids
     full = shared_corpus.tables()
     pd.testing.assert_frame_equal(sub.tables(), full[full["doc_id"].isin(ids)].reset_index(drop=True))
+
+
+def test_parquet_is_written_in_row_groups_equal_to_the_whole_table(tmp_path, shared_corpus, monkeypatch):
+    """The main job converts its CSVs to Parquet a few rows at a time (bounded memory): the file must
+    equal converting the whole table at once, also when a numeric column is whole numbers in one
+    part and missing in another (subsection: missing outside （一）（二） subsections)."""
+    import pyarrow.parquet as pq
+
+    import govtext.outputs as O
+
+    sentences = shared_corpus.sentences()
+    # rows with a subsection first: the first part has whole numbers only, later parts do not
+    sentences = sentences.iloc[np.argsort(sentences["subsection"].isna().to_numpy(), kind="stable")]
+    missing = sentences["subsection"].isna().to_numpy()
+    rows = 37
+    parts = [missing[i:i + rows] for i in range(0, len(missing), rows)]
+    assert not parts[0].any() and any(p.all() for p in parts) and any(p.any() and not p.all() for p in parts)
+    monkeypatch.setattr(O, "_PARQUET_ROWS", rows)
+    writer = O.TableWriter(tmp_path, "sentences", formats=("csv", "parquet"))
+    for start in range(0, len(sentences), 100):
+        writer.append(sentences.iloc[start:start + 100])
+    writer.close()
+    whole = O._typed_csv(pd.read_csv(tmp_path / "sentences.csv", **O._CSV_READ))
+    whole.to_parquet(tmp_path / "whole.parquet", index=False)
+    assert pq.ParquetFile(tmp_path / "sentences.parquet").num_row_groups == len(parts)
+    assert pq.read_schema(tmp_path / "sentences.parquet").equals(pq.read_schema(tmp_path / "whole.parquet"),
+                                                                 check_metadata=False)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "sentences.parquet"),
+                                  pd.read_parquet(tmp_path / "whole.parquet"))
