@@ -8,7 +8,7 @@
 Heavy dependencies (jieba, cnloc, pdfplumber, scikit-learn, matplotlib) load on first use.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from .corpus import Corpus, read_corpus  # noqa: E402
 

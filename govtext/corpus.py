@@ -689,7 +689,10 @@ class Corpus:
             data = {"doc_id": _repeat_strings([d.doc_id for d in docs], [len(rows) for rows in per_doc])}
             for c in columns[1:]:
                 data[c] = _list_column([row.get(c) for rows in per_doc for row in rows])
-            return pd.DataFrame(data, columns=columns)
+            out = pd.DataFrame(data, columns=columns)
+            if name == "sentences":  # numbers with gaps stay integers (1, not 1.0), whoever asks first
+                out = out.astype({c: "Int64" for c in ("subsection", "enum_n")})
+            return out
 
         return self._cached_frame(name, build)
 
@@ -719,9 +722,6 @@ class Corpus:
         """
         df = self.tagged() if label is not None else self._frame("sentences", SENTENCE_COLUMNS,
                                                                  lambda d: d.sentences)
-        if "subsection" in df:
-            df["subsection"] = df["subsection"].astype("Int64")
-            df["enum_n"] = df["enum_n"].astype("Int64")
         if context:
             df = df.copy()
             texts = {d: list(g) for d, g in df.groupby("doc_id", sort=False)["text"]}

@@ -283,3 +283,19 @@ def test_spam_injected_inside_a_one_line_body_is_removed(tmp_path, shared):
     docs = corpus.docs.set_index("doc_id")
     assert docs.loc["clean", "spam_lines"] == 0 and docs.loc["dirty", "spam_lines"] == 4
     assert corpus.text("dirty") == corpus.text("clean")
+
+
+def test_tagged_sentences_are_the_same_whichever_table_is_asked_for_first(seed_corpus):
+    """subsection and enum_n are whole numbers with gaps: Int64 (written 1, not 1.0), and the tagged
+    table must not depend on whether sentences() was called before it."""
+    import govtext
+
+    first_tagged = govtext.read_corpus(SEED, progress=False)
+    tagged = first_tagged.tagged()
+    seed_corpus.sentences()
+    later = seed_corpus.tagged()
+    pd.testing.assert_frame_equal(tagged, later)
+    assert str(tagged["subsection"].dtype) == "Int64" and str(tagged["enum_n"].dtype) == "Int64"
+    assert tagged["subsection"].notna().any() and tagged["subsection"].isna().any()
+    csv = tagged[["subsection", "enum_n"]].to_csv(index=False)
+    assert ".0" not in csv
