@@ -501,6 +501,15 @@ def _work(args):
                           "malformed; check it, or raise max_seconds (--max-seconds) if it is a very long report"}
 
 
+def _work_whole(args):
+    """:func:`_work` with the document's cache entry read in the worker: a Dask worker's cache folder
+    may be one the client cannot see."""
+    result = _work(args)
+    if isinstance(result, Document) and "_entry" in result.__dict__:
+        result._load()
+    return result
+
+
 def _work_on(path, doc_id, max_bytes, cache_dir, analyses=()):
     """One file: its Document, with ``analyses`` run (and cached). A warm run only checks that the
     document's entry and its analyses' entries exist: the corpus tables are stored whole (see
@@ -942,7 +951,7 @@ def _run_dask(jobs):
         import dask.bag as db
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError("engine='dask' needs dask: pip install 'govtext[dask]'") from exc
-    bag = db.from_sequence(jobs, npartitions=max(1, min(len(jobs), 64))).map(_work)
+    bag = db.from_sequence(jobs, npartitions=max(1, min(len(jobs), 64))).map(_work_whole)
     try:
         from distributed import Client, default_client
     except ImportError:

@@ -229,3 +229,15 @@ def test_a_warm_run_reads_a_documents_entry_only_when_it_is_used(tmp_path, share
     for doc_id in cold.doc_ids:
         assert again._documents[doc_id].sentences == cold._documents[doc_id].sentences
     assert govtext.read_corpus(folder, cache=cache_dir, progress=False)._documents[doc_id] == cold._documents[doc_id]
+
+
+def test_documents_sent_back_by_dask_workers_carry_their_entries(tmp_path):
+    """A Dask worker's cache folder may be one the client cannot read: what the workers return is whole."""
+    from govtext.corpus import DEFAULT_MAX_BYTES, _work, _work_whole
+
+    job = (str(SEED), "seed", DEFAULT_MAX_BYTES, str(tmp_path / "cache"), None, ())
+    cold = _work(job)
+    lazy, whole = _work(job), _work_whole(job)
+    assert "_entry" in lazy.__dict__ and "_entry" not in whole.__dict__
+    shutil.rmtree(tmp_path / "cache")  # the client could not read the entry: it is already here
+    assert whole == cold
