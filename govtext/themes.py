@@ -285,6 +285,45 @@ def _part_matcher(part: str, uniques: np.ndarray) -> np.ndarray:
 HIT_COLUMNS = ["doc_id", "sent_id", "start", "end", "theme", "subtheme", "term", "match"]
 
 
+def _in_order(tokens: pd.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:
+    """Document ranks and sent_ids of the rows when ``tokens`` is already in (doc_id, sent_id, start)
+    order with no missing keys (so the stable sort would change nothing); otherwise None."""
+    doc, docs = pd.factorize(tokens["doc_id"])
+    keys = [tokens["sent_id"], tokens["start"]]
+    if len(doc) < 2 or (doc < 0).any() or any(not pd.api.types.is_numeric_dtype(k) or pd.api.types.is_bool_dtype(k)
+                                               or k.hasnans for k in keys):
+        return None
+    try:  # first-seen order is the sorted order only if the documents come sorted, each in one block
+        if not pd.Index(docs).is_monotonic_increasing or (doc[1:] < doc[:-1]).any():
+            return None
+    except TypeError:
+        return None
+    sent, start = (k.to_numpy() for k in keys)
+    same_sent = sent[1:] == sent[:-1]
+    later = (doc[1:] != doc[:-1]) | (sent[1:] > sent[:-1]) | (same_sent & (start[1:] >= start[:-1]))
+    return (doc, sent) if later.all() else None
+
+
+def _sorted_tokens(tokens: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The tokens in (doc_id, sent_id, start) order, each row's document rank in that order (-1: no
+    doc_id) and its sentence group (equal for rows of one sentence; a row with a missing key has its own)."""
+    ordered = _in_order(tokens)
+    if ordered is not None:
+        tok, (doc, sent) = tokens, ordered
+    else:
+        tok = tokens.sort_values(["doc_id", "sent_id", "start"], kind="mergesort").reset_index(drop=True)
+        doc, sent = pd.factorize(tok["doc_id"])[0], pd.factorize(tok["sent_id"])[0]
+    new = (doc < 0) | (sent < 0) if ordered is None else np.zeros(len(tok), dtype=bool)
+    new[0] = True
+    new[1:] |= (doc[1:] != doc[:-1]) | (sent[1:] != sent[:-1])
+    return tok, doc, np.cumsum(new)
+
+
+def _take(values: list, idx: np.ndarray):
+    """``values[idx]`` typed as pandas types a column of such values (quick when ``values`` is short)."""
+    return pd.Series(np.asarray(values, dtype=object)).array.take(idx)
+
+
 def theme_hits(source, dictionary=None, *, tokenizer=None) -> pd.DataFrame:
     """Every dictionary match: ``doc_id, sent_id, start, end, theme, subtheme, term, match``.
 
@@ -305,10 +344,9 @@ def theme_hits(source, dictionary=None, *, tokenizer=None) -> pd.DataFrame:
     out.attrs["themes"] = d.themes
     if tokens.empty:
         return out
-    tok = tokens.sort_values(["doc_id", "sent_id", "start"], kind="mergesort").reset_index(drop=True)
-    codes, uniques = pd.factorize(tok["token"].astype(str), sort=True)
+    tok, doc, group = _sorted_tokens(tokens)
+    codes, uniques = pd.factorize(tok["token"].astype(str))
     uniques = np.asarray(uniques, dtype=object)
-    group = tok.groupby(["doc_id", "sent_id"], sort=False).ngroup().to_numpy()
     n = len(tok)
     # single-token entries (words, globs, phrases written as one token): (unique token code, entry) pairs
     position = {u: i for i, u in enumerate(uniques)}
@@ -329,24 +367,29 @@ def theme_hits(source, dictionary=None, *, tokenizer=None) -> pd.DataFrame:
         pair_code.extend(found)
         pair_entry.extend([idx] * len(found))
     found_row, found_len, found_entry = [], [], []
-    if pair_code:
-        pairs = pd.DataFrame({"code": pair_code, "entry": pair_entry})
-        rows_of = pd.DataFrame({"code": codes, "row": np.arange(n)}).merge(pairs, on="code", how="inner")
-        found_row.append(rows_of["row"].to_numpy())
-        found_len.append(np.ones(len(rows_of), dtype=int))
-        found_entry.append(rows_of["entry"].to_numpy())
+    if pair_code:  # every row whose token has entries, once per entry (rows in order, then entries in order)
+        pair_code, pair_entry = np.asarray(pair_code, dtype=np.int64), np.asarray(pair_entry, dtype=np.int64)
+        by_code = np.argsort(pair_code, kind="stable")
+        per_code = np.bincount(pair_code, minlength=len(uniques))
+        first = np.cumsum(per_code) - per_code
+        rows = np.flatnonzero(per_code[codes] > 0)
+        reps = per_code[codes[rows]]
+        rows = np.repeat(rows, reps)
+        nth = np.arange(len(rows)) - np.repeat(np.cumsum(reps) - reps, reps)
+        found_row.append(rows)
+        found_len.append(np.ones(len(rows), dtype=int))
+        found_entry.append(pair_entry[by_code[first[codes[rows]] + nth]])
     cache: dict[str, np.ndarray] = {}
     for idx, parts in phrases:  # consecutive tokens of one sentence
         k = len(parts)
         if n < k:
             continue
-        ok = np.ones(n - k + 1, dtype=bool)
-        for j, p in enumerate(parts):
+        for p in parts:
             if p not in cache:
                 cache[p] = _part_matcher(p, uniques)
-            ok &= cache[p][codes[j:n - k + 1 + j]]
-            ok &= group[j:n - k + 1 + j] == group[:n - k + 1]
-        rows = np.flatnonzero(ok)
+        rows = np.flatnonzero(cache[parts[0]][codes[:n - k + 1]])
+        for j, p in enumerate(parts[1:], 1):
+            rows = rows[cache[p][codes[rows + j]] & (group[rows + j] == group[rows])]
         found_row.append(rows)
         found_len.append(np.full(len(rows), k))
         found_entry.append(np.full(len(rows), idx))
@@ -357,23 +400,28 @@ def theme_hits(source, dictionary=None, *, tokenizer=None) -> pd.DataFrame:
     entry = np.concatenate(found_entry)
     last = rows + lens - 1
     theme_order = {t: i for i, t in enumerate(d.themes)}
+    order = np.array([theme_order[t] for t, _, _ in d.entries])[entry]
+    doc_rank = np.where(doc[rows] < 0, doc.max() + 1, doc[rows])  # missing doc_ids last
+    start, end = tok["start"].iloc[rows].to_numpy(), tok["end"].iloc[last].to_numpy()
+    # one match per stretch of text per theme: drop spans inside an earlier (longer or first-listed) one
+    s = np.lexsort((entry, -(end.astype(np.int64) if end.dtype.kind == "u" else end), start, order, doc_rank))
+    seg = doc_rank[s] * len(theme_order) + order[s]
+    running = pd.Series(end[s]).groupby(seg, sort=False).cummax().to_numpy()
+    prev_end = np.concatenate([[-1], running[:-1]])
+    prev_end[np.r_[True, seg[1:] != seg[:-1]] | (doc[rows][s] < 0)] = -1  # no doc_id: never dropped
+    s = s[end[s] > prev_end]
+    s = s[np.lexsort((entry[s], end[s], order[s], start[s], doc_rank[s]))]
+    rows, last, entry = rows[s], last[s], entry[s]
+    match = codes[rows]
+    multi = np.flatnonzero(lens[s] > 1)  # phrase matches: tokens joined, listed after the unique tokens
+    joined = ["".join(uniques[codes[rows[i]:last[i] + 1]]) for i in multi]
+    match[multi] = len(uniques) + np.arange(len(multi))
     hits = pd.DataFrame({
         "doc_id": tok["doc_id"].iloc[rows].to_numpy(), "sent_id": tok["sent_id"].iloc[rows].to_numpy(),
-        "start": tok["start"].iloc[rows].to_numpy(), "end": tok["end"].iloc[last].to_numpy(),
-        "theme": [d.entries[i][0] for i in entry], "subtheme": [d.entries[i][1] for i in entry],
-        "term": [d.entries[i][2] for i in entry],
-        "match": [uniques[codes[a]] if a == b else "".join(uniques[codes[a:b + 1]]) for a, b in zip(rows, last)],
-        "_entry": entry, "_theme_order": [theme_order[d.entries[i][0]] for i in entry],
+        "start": start[s], "end": end[s], "theme": _take([e[0] for e in d.entries], entry),
+        "subtheme": _take([e[1] for e in d.entries], entry), "term": _take([e[2] for e in d.entries], entry),
+        "match": _take([*uniques, *joined], match),
     })
-    # one match per stretch of text per theme: drop spans inside an earlier (longer or first-listed) one
-    hits = hits.sort_values(["doc_id", "_theme_order", "start", "end", "_entry"], ascending=[True, True, True, False, True],
-                            kind="mergesort")
-    keys = [hits["doc_id"], hits["_theme_order"]]
-    running = hits.groupby(keys, sort=False)["end"].cummax()
-    prev_end = running.groupby(keys, sort=False).shift(1).fillna(-1)
-    hits = hits[hits["end"].to_numpy() > prev_end.to_numpy()]
-    hits = hits.sort_values(["doc_id", "start", "_theme_order", "end", "_entry"], kind="mergesort")
-    hits = hits[HIT_COLUMNS].reset_index(drop=True)
     hits["start"] = hits["start"].astype(int)
     hits["end"] = hits["end"].astype(int)
     hits.attrs["themes"] = d.themes
@@ -549,18 +597,20 @@ def _document_measures(corpus, d: ThemeDictionary, tagged, tokenizer) -> pd.Data
         for col in DOCUMENT_MEASURE_COLUMNS[7:]:
             out[col] = pd.array([pd.NA] * len(out), dtype="Int64")
         return out[DOCUMENT_MEASURE_COLUMNS]
-    lab = tagged[["doc_id", "sent_id", "label"]].drop_duplicates(["doc_id", "sent_id"])
+    keys = ["doc_id", "sent_id"]
+    lab = tagged[keys + ["label"]].drop_duplicates(keys)
     n_lab = lab.groupby(["doc_id", "label"]).size().unstack(fill_value=0)
-    joined = hits[["doc_id", "sent_id", "theme"]].merge(lab, on=["doc_id", "sent_id"], how="inner")
+    # each hit's sentence label (None: not tagged) and row of ``out`` (-1: none)
+    at = pd.MultiIndex.from_frame(lab[keys]).get_indexer(pd.MultiIndex.from_frame(hits[keys]))
+    label = np.append(lab["label"].to_numpy(dtype=object), None)[at]
+    row = pd.MultiIndex.from_frame(out[["doc_id", "theme"]]).get_indexer(pd.MultiIndex.from_frame(hits[["doc_id", "theme"]]))
     for name in ("issue", "remedy"):
         per_doc = n_lab[name] if name in n_lab.columns else pd.Series(dtype=int)
         out[f"n_{name}"] = out["doc_id"].map(per_doc).fillna(0).astype(int)
-        sel = joined[joined["label"] == name]
-        sents = sel.drop_duplicates(["doc_id", "sent_id", "theme"]).groupby(["doc_id", "theme"]).size()
-        n_hits = sel.groupby(["doc_id", "theme"]).size()
-        idx = pd.MultiIndex.from_frame(out[["doc_id", "theme"]])
-        out[f"{name}_sentences"] = sents.reindex(idx, fill_value=0).to_numpy().astype(int)
-        out[f"{name}_hits"] = n_hits.reindex(idx, fill_value=0).to_numpy().astype(int)
+        sel = (label == name) & (row >= 0)
+        first = ~pd.DataFrame({"row": row[sel], "sent_id": hits["sent_id"].to_numpy()[sel]}).duplicated().to_numpy()
+        out[f"{name}_sentences"] = np.bincount(row[sel][first], minlength=len(out))
+        out[f"{name}_hits"] = np.bincount(row[sel], minlength=len(out))
     return out[DOCUMENT_MEASURE_COLUMNS]
 
 
