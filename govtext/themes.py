@@ -339,14 +339,19 @@ def theme_hits(source, dictionary=None, *, tokenizer=None) -> pd.DataFrame:
     [['质量', '政策 解读', '政策解读'], ['渠道', '*新媒体', '政务新媒体']]
     """
     d = load_dictionary(dictionary)
-    tokens = _tokens_of(source, d, tokenizer)
+    return _theme_hits(_tokens_of(source, d, tokenizer), d)[0]
+
+
+def _theme_hits(tokens: pd.DataFrame, d: ThemeDictionary) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """:func:`theme_hits`, with the tokens in the order it matched them and which of them are words."""
     out = pd.DataFrame(columns=HIT_COLUMNS)
     out.attrs["themes"] = d.themes
     if tokens.empty:
-        return out
+        return out, tokens, np.zeros(0, dtype=bool)
     tok, doc, group = _sorted_tokens(tokens)
     codes, uniques = pd.factorize(tok["token"].astype(str))
     uniques = np.asarray(uniques, dtype=object)
+    words = _is_word(uniques)[codes]
     n = len(tok)
     # single-token entries (words, globs, phrases written as one token): (unique token code, entry) pairs
     position = {u: i for i, u in enumerate(uniques)}
@@ -395,7 +400,7 @@ def theme_hits(source, dictionary=None, *, tokenizer=None) -> pd.DataFrame:
         found_entry.append(np.full(len(rows), idx))
     rows = np.concatenate(found_row) if found_row else np.array([], dtype=int)
     if not len(rows):
-        return out
+        return out, tok, words
     lens = np.concatenate(found_len)
     entry = np.concatenate(found_entry)
     last = rows + lens - 1
@@ -425,14 +430,17 @@ def theme_hits(source, dictionary=None, *, tokenizer=None) -> pd.DataFrame:
     hits["start"] = hits["start"].astype(int)
     hits["end"] = hits["end"].astype(int)
     hits.attrs["themes"] = d.themes
-    return hits
+    return hits, tok, words
 
 
 # =============================================================================== measures
+def _is_word(uniques) -> np.ndarray:
+    return np.fromiter((any(ch.isalnum() for ch in u) for u in uniques), dtype=bool, count=len(uniques))
+
+
 def _word_mask(tokens: pd.Series) -> np.ndarray:
     codes, uniques = pd.factorize(tokens.astype(str))
-    is_word = np.fromiter((any(ch.isalnum() for ch in u) for u in uniques), dtype=bool, count=len(uniques))
-    return is_word[codes] if len(codes) else np.zeros(0, dtype=bool)
+    return _is_word(uniques)[codes] if len(codes) else np.zeros(0, dtype=bool)
 
 
 def _unit_keys(level: str) -> list[str]:
@@ -469,15 +477,23 @@ def theme_measures(source, dictionary=None, *, level: str = "doc", subthemes: bo
     keys = _unit_keys(level)
     tokens = _tokens_of(source, d, tokenizer)
     if hits is None:
-        hits = theme_hits(tokens, d)
-    if level == "section":
+        hits, tokens, words = _theme_hits(tokens, d)
+    else:
+        words = _word_mask(tokens["token"])
+    return _measures(source, d, tokens, words, hits, keys, subthemes, sentences)
+
+
+def _measures(source, d: ThemeDictionary, tokens: pd.DataFrame, words: np.ndarray, hits: pd.DataFrame,
+              keys: list[str], subthemes: bool, sentences: pd.DataFrame | None) -> pd.DataFrame:
+    """:func:`theme_measures` from the tokens, which of them are words, and the hits."""
+    if "section" in keys:
         sentences = source.sentences() if sentences is None and _is_corpus(source) else sentences
-        tokens = _with_section(tokens, sentences)
+        tokens = _with_section(tokens, sentences)  # a left merge: rows stay in order, as ``words``
         hits = _with_section(hits, sentences)
-    tok = tokens.assign(_word=_word_mask(tokens["token"]), _chars=(tokens["end"] - tokens["start"]).astype(int))
+    tok = tokens.assign(_word=words, _chars=(tokens["end"] - tokens["start"]).astype(int))
     units = tok.groupby(keys, sort=True, dropna=False).agg(n_tokens=("_word", "sum"), n_chars=("_chars", "sum"))
     units = units.reset_index()
-    if _is_corpus(source) and level == "doc":  # documents without any analysed text still get their rows
+    if _is_corpus(source) and keys == ["doc_id"]:  # documents without any analysed text still get their rows
         analysed = source.docs if "duplicate_of" not in source.docs else source.docs[source.docs["duplicate_of"].isna()]
         doc_ids = pd.Series(sorted(analysed["doc_id"]), dtype=units["doc_id"].dtype)  # also when there are none
         units = pd.DataFrame({"doc_id": doc_ids}).merge(units, on="doc_id", how="left")
@@ -589,8 +605,8 @@ def document_measures(corpus, dictionary=None, *, tagged: pd.DataFrame | None = 
 
 
 def _document_measures(corpus, d: ThemeDictionary, tagged, tokenizer) -> pd.DataFrame:
-    hits = theme_hits(corpus, d, tokenizer=tokenizer)
-    out = theme_measures(corpus, d, hits=hits, tokenizer=tokenizer)
+    hits, tokens, words = _theme_hits(_tokens_of(corpus, d, tokenizer), d)
+    out = _measures(corpus, d, tokens, words, hits, ["doc_id"], False, None)
     if tagged is None and hasattr(corpus, "tagged"):
         tagged = corpus.tagged()
     if tagged is None or "label" not in tagged.columns:
