@@ -64,7 +64,7 @@ import bisect
 import itertools
 import re
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import NamedTuple
 
 import pandas as pd
@@ -278,6 +278,8 @@ class _Cell(NamedTuple):
         return (self.status, self.value, self.start, self.end) == (other.status, other.value, other.start, other.end)
 
 
+_new_cell = partial(tuple.__new__, _Cell)  # _Cell(*fields) without NamedTuple's Python-level __new__
+
 _UNIT_RE = r"(?:万元|亿元|元|件|项|个|条|次)"
 _NUMBER_CELL = re.compile(rf"^(?P<num>-?(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?)\s*(?P<unit>{_UNIT_RE})?$")
 _NA_CELL = re.compile(r"^(?:/|／|—{1,2}|－|-{1,2}|无|不适用|—/—)$")
@@ -290,6 +292,9 @@ class _Slot(NamedTuple):
     decimal: bool = False
     negative: bool = False
     max_chars: int = 9  # counts above 999,999,999 are not read from concatenated digits
+
+
+_COUNT_SLOT = _Slot()
 
 
 def _classify(raw: str, start: int | None, end: int | None, slot: _Slot) -> _Cell:
@@ -325,6 +330,7 @@ _RUN_SEP = re.compile(r"[ \t\n|]+")
 _RUN_NUM = re.compile(r"-?\d+(?:\.\d+)?")
 _RUN_UNIT = re.compile(_UNIT_RE)
 _RUN_NA = re.compile(r"不适用|—{1,2}|－|/|／|-(?!\d)|无")
+_RUN_CANDIDATE = re.compile(r"[ \t\n|\d\-—－/／不无]")  # the characters _RUN_SEP, _RUN_NUM, _RUN_NA can start with
 _ITEM_AFTER = re.compile(rf"[.．]\s*[{_CJK}]")
 
 
@@ -377,7 +383,9 @@ def _run_tokens(text: str, pos: int, limit: int, *, stop_at_text: bool = True) -
             continue
         if stop_at_text:
             return tokens, pos
-        pos += 1
+        # no token can start before the next character that starts a separator, number or mark
+        m = _RUN_CANDIDATE.search(text, pos + 1, limit)
+        pos = m.start() if m else limit
     return tokens, pos
 
 
@@ -397,8 +405,8 @@ def _piece_cell(tok: _Token, a: int, b: int, value: float) -> _Cell:
     s = tok.text[a:b]
     status = "zero" if value == 0 else "number"
     if b == len(tok.text):
-        return _Cell(s + (tok.unit or ""), value, status, tok.unit or None, tok.start + a, tok.end)
-    return _Cell(s, value, status, None, tok.start + a, tok.start + b)
+        return _new_cell((s + (tok.unit or ""), value, status, tok.unit or None, tok.start + a, tok.end, None, None))
+    return _new_cell((s, value, status, None, tok.start + a, tok.start + b, None, None))
 
 
 def _na_cell(tok: _Token) -> _Cell:
@@ -419,24 +427,31 @@ def _split_runs(tokens: list[_Token], groups: list[list[_Slot]], sums: list[int 
     """
     readings, complete = _search_runs(tokens, groups, sums, steps)
     cells: dict[tuple, _Cell] = {}
+    out = []
+    for r in readings:
+        row = []
+        for piece in r:
+            c = cells.get(piece)
+            if c is None:
+                ti, a, b, value = piece
+                c = cells[piece] = _na_cell(tokens[ti]) if value is None else _piece_cell(tokens[ti], a, b, value)
+            row.append(c)
+        out.append(row)
+    return out, complete
 
-    def cell(piece: tuple) -> _Cell:
-        if piece not in cells:
-            ti, a, b, value = piece
-            cells[piece] = _na_cell(tokens[ti]) if value is None else _piece_cell(tokens[ti], a, b, value)
-        return cells[piece]
 
-    return [[cell(p) for p in r] for r in readings], complete
-
-
-# Work shared by the rows of the document being parsed (a report repeats runs such as 0000000 in
-# many rows): searches by what they depend on (token texts, slots, sums, steps, most), and the pieces
-# that can start at a character of a token text. table_records empties both for each document.
+# Work shared by the rows of the reports parsed in this process (reports repeat runs such as 0000000
+# in many rows, and templates repeat them across reports): searches by what they depend on (token
+# texts, slots, sums, steps, most), and the pieces that can start at a character of a token text. Both
+# are pure functions of their keys; table_records empties them before a report once they have grown
+# past these bounds (which keep them to a few MB: most searches hold one reading).
 _searches: dict[tuple, tuple[list[tuple], bool]] = {}
 _cut_lists: dict[tuple[str, int, _Slot], list[tuple[int, float]]] = {}
+_MEMO_SEARCHES, _MEMO_CUTS = 1_000, 10_000
 
 
 def _new_document() -> None:
+    """Empty the memos of searches and cuts."""
     _searches.clear()
     _cut_lists.clear()
 
@@ -829,13 +844,22 @@ def _row_fields_after(text: str, label: _Label, labels: list[_Label]) -> list[tu
     return [_strip_field(raw, s) for raw, s, e in out]
 
 
+_WIDTH_TWIN = {"，": ",", ",": "，", "（": "(", "(": "（", "）": ")", ")": "）"}
+
+
+@lru_cache(maxsize=256)
+def _compact(s: str) -> str:
+    """``s`` without whitespace (canonical labels: few, so cached)."""
+    return re.sub(r"\s+", "", s)
+
+
 def _label_tail(text: str, label: _Label, canonical: str, limit: int) -> int:
     """End of a label whose printed text continues past the synonym that matched.
 
     Characters are consumed while they follow the canonical label in order (a garbled
     label such as "其他法律行政止公开" or one cut by a line of numbers, "…只计这一情 形，不").
     """
-    rest = re.sub(r"\s+", "", canonical)
+    rest = _compact(canonical)
     matched = re.sub(r"\s+", "", text[label.start:label.end])
     # move past the part of the canonical label already matched
     j = 0
@@ -849,9 +873,15 @@ def _label_tail(text: str, label: _Label, canonical: str, limit: int) -> int:
         if ch.isspace() and ch != "\t":
             pos += 1
             continue
-        alts = {ch, {"，": ",", ",": "，", "（": "(", "(": "（", "）": ")", ")": "）"}.get(ch, ch)}
-        k = min((rest.find(c, j) for c in alts if rest.find(c, j) >= 0), default=-1)
-        if k < 0 or ch.isdigit():
+        if ch.isdigit():
+            break
+        k = rest.find(ch, j)
+        other = _WIDTH_TWIN.get(ch)
+        if other is not None:
+            k2 = rest.find(other, j)
+            if k2 >= 0 and (k < 0 or k2 < k):
+                k = k2
+        if k < 0:
             break
         j = k + 1
         pos += 1
@@ -880,6 +910,7 @@ def _read_labelled_rows(text: str, table: str, region: tuple[int, int], rows: li
     reads: dict[str, _RowRead] = {}
     canon = _canonical_labels()
     starts = [lab.start for lab in labels]  # in text order, as _find_labels gives them
+    tabbed = "\t" in text  # else no label's line has tab fields
     labels_of: dict[str, list[_Label]] = {}
     for lab in labels:
         if lab.kind == "row":
@@ -893,7 +924,7 @@ def _read_labelled_rows(text: str, table: str, region: tuple[int, int], rows: li
             rr.found = True
             later = bisect.bisect_left(starts, lab.end)
             limit = starts[later] if later < len(starts) else region[1]
-            fields = _row_fields_after(text, lab, labels)
+            fields = _row_fields_after(text, lab, labels) if tabbed else None
             if fields is not None and fields:
                 readings, conf, reason = _fit_cells(fields, slots, [parts], [len(slots)])
                 span = (fields[0][1], fields[-1][2])
@@ -934,7 +965,7 @@ def _read_labelled_rows(text: str, table: str, region: tuple[int, int], rows: li
 
 # --------------------------------------------------------------------------- table 三
 def _t3_slots(row, cols):
-    return [_Slot() for _ in cols]
+    return [_COUNT_SLOT] * len(cols)
 
 
 def _t3_identity(row, cols):
@@ -970,13 +1001,14 @@ def _t3_identities(rows: list[str]) -> list[tuple[list[tuple[str, str]], list[tu
     return out
 
 
-def _identity_value(table: dict[str, list[_Cell]], cols: dict[str, tuple[str, ...]], side) -> float | None:
+def _identity_value(table: dict[str, list[_Cell]], side: list[tuple[str, int | None]]) -> float | None:
+    """The sum of one side of an identity, its cells given as (row, column index or None: not a column)."""
     total = 0.0
-    for row, col in side:
+    for row, i in side:
         cells = table.get(row)
-        if cells is None or col not in cols[row]:
+        if cells is None or i is None:
             return None
-        c = cells[cols[row].index(col)]
+        c = cells[i]
         if c.status in ("number", "zero"):
             total += c.value
         elif c.status == "blank":
@@ -991,11 +1023,16 @@ def _narrow_by_identities(tables: list[dict[str, list[_Cell]]], cols: dict[str, 
     """Keep the candidate tables that satisfy every identity whose outcome differs between candidates."""
     if len(tables) <= 1:
         return tables
+
+    def indexed(side):
+        return [(row, cols[row].index(col) if col in cols[row] else None) for row, col in side]
+
     verdicts = []
     for lhs, rhs in identities:
+        lhs, rhs = indexed(lhs), indexed(rhs)
         row = []
         for t in tables:
-            a, b = _identity_value(t, cols, lhs), _identity_value(t, cols, rhs)
+            a, b = _identity_value(t, lhs), _identity_value(t, rhs)
             row.append(None if a is None or b is None else abs(a - b) < 1e-9)
         verdicts.append(row)
     keep = []
@@ -1216,8 +1253,13 @@ def _consensus(rr: _RowRead) -> list[_Cell]:
         return [_Cell(None, None, "unresolved", reason=rr.reason or "no values found for this row",
                       start=span_raw[0] if span_raw else None, end=span_raw[1] if span_raw else None)
                 for _ in range(n)]
+    if len(rr.readings) == 1:
+        conf, row_reason = rr.confidence, rr.reason
+        return [_new_cell((raw, value, status, unit, start, end, conf,
+                           (f"{reason}; {row_reason}" if reason and row_reason else (reason or row_reason)) or None))
+                for raw, value, status, unit, start, end, _, reason in rr.readings[0]]
     out = []
-    same = "this cell is the same in every reading" if len(rr.readings) > 1 else None
+    same = "this cell is the same in every reading"
     row_reason = "; ".join(x for x in (rr.reason, same) if x)
     for cells in zip(*rr.readings):
         c = cells[0]
@@ -1235,15 +1277,14 @@ def _consensus(rr: _RowRead) -> list[_Cell]:
 def _records(doc_id: str, table: str, row: str, cols: tuple[str, ...], cells: list[_Cell], regime: str | None,
              units: dict, text: str) -> list[dict]:
     recs = []
-    for col, c in zip(cols, cells):
-        raw = c.raw
-        if c.status == "unresolved" and c.start is not None and c.end is not None:
-            raw = text[c.start:c.end]
-        unit = c.unit or units.get((table, col)) or None
+    for col, (raw, value, status, unit, start, end, confidence, reason) in zip(cols, cells):
+        if status == "unresolved" and start is not None and end is not None:
+            raw = text[start:end]
         recs.append({
             "doc_id": doc_id, "table": table, "row": row, "column": col, "regime": regime,
-            "raw": raw, "value": None if c.value is None else float(c.value), "status": c.status, "unit": unit, "confidence": c.confidence,
-            "reason": c.reason, "start": c.start, "end": c.end,
+            "raw": raw, "value": None if value is None else float(value), "status": status,
+            "unit": unit or units.get((table, col)) or None, "confidence": confidence,
+            "reason": reason, "start": start, "end": end,
         })
     return recs
 
@@ -1304,7 +1345,8 @@ def table_records(text: str, doc_id: str = "", regime: str | None = None) -> lis
         if regime is None and not _TABLE_GATE.search(text):
             return []
     units = _column_units()
-    _new_document()
+    if len(_searches) > _MEMO_SEARCHES or len(_cut_lists) > _MEMO_CUTS:
+        _new_document()
     regions = _regions(text)
     recs: list[dict] = []
     # table 二 (its columns differ between the templates: no cells when the regime is unknown)
