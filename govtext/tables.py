@@ -184,27 +184,39 @@ def _label_entries() -> dict[str, list[tuple[str, str, str, str]]]:
 
 @lru_cache(maxsize=1)
 def _label_patterns() -> dict[str, tuple[re.Pattern, dict[str, re.Pattern]]]:
-    """Per table: a pattern of the characters a label can start with, and for each such character
+    """Per table: a pattern of the positions a label can start at, and for each character there
     the alternation of the labels that can start with it (longest synonym first); group names
-    map back to (key, kind)."""
+    map back to (key, kind). An item number ("3") starts a label only before "." / "．" / "、"."""
     out = {}
     for table, entries in _label_entries().items():
         alts: list[tuple[str, set[str]]] = []
+        numbered: set[str] = set()  # characters that start labels as one-character item numbers
+        outright: set[str] = set()  # characters that start labels otherwise
         for i, (key, kind, item, synonym) in enumerate(sorted(entries, key=lambda e: -len(e[3]))):
             m = re.match(r"^(\d)\s*[.．、]\s*(.+)$", synonym)
             if m:  # the synonym carries its own, required, item number
                 pat = m.group(1) + r"\s*[.．、]\s*" + _fuzzy(m.group(2))
                 first = {m.group(1)}
+                numbered.add(m.group(1))
             elif item:
                 pat = rf"(?:(?<![\d.]){item}\s*[.．、]\s*)?" + _fuzzy(synonym)
                 first = {item[0]} | _first_chars(synonym)
+                (numbered if len(item) == 1 else outright).add(item[0])
+                outright |= _first_chars(synonym)
             else:
                 pat = _fuzzy(synonym)
                 first = _first_chars(synonym)
+                outright |= first
             alts.append((f"(?P<{kind}__{key}__{i}>{pat})", first))
         starts = sorted(set().union(*(first for _, first in alts)))
         by_char = {c: re.compile("|".join(pat for pat, first in alts if c in first)) for c in starts}
-        out[table] = (re.compile("[" + "".join(re.escape(c) for c in starts) + "]"), by_char)
+        numbered -= outright
+        parts = []
+        if outright:
+            parts.append("[" + "".join(re.escape(c) for c in sorted(outright)) + "]")
+        if numbered:
+            parts.append("[" + "".join(re.escape(c) for c in sorted(numbered)) + r"](?=\s*[.．、])")
+        out[table] = (re.compile("|".join(parts)), by_char)
     return out
 
 
