@@ -7,20 +7,15 @@ import pandas as pd
 
 from govtext import themes as th
 
+from test_themes import tokens_frame
+
 DICT = {"质量": {"解读": ["解读", "政策 解读"], "深度": ["政策 解读"]}, "渠道": ["*新媒体", "*信箱", "新媒体"]}
 
 
 def frame(doc_ids: list[str]) -> pd.DataFrame:
     sentences = [["加强", "政策", "解读", "，", "开通", "政务新媒体", "和", "县长信箱"], ["政策"], ["解读", "政策解读"]]
-    rows = []
-    for k, doc_id in enumerate(doc_ids):
-        pos = 0
-        for sid, toks in enumerate(sentences[k % 3:] + sentences[:k % 3]):
-            for t in toks:
-                rows.append((doc_id, sid, t, pos, pos + len(t)))
-                pos += len(t)
-            pos += 1
-    return pd.DataFrame(rows, columns=["doc_id", "sent_id", "token", "start", "end"])
+    return pd.concat([tokens_frame(sentences[k % 3:] + sentences[:k % 3], doc_id) for k, doc_id in enumerate(doc_ids)],
+                     ignore_index=True)
 
 
 def test_tokens_in_order_are_recognised():
