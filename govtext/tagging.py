@@ -467,6 +467,7 @@ class _Lexicons:
         self.facts: dict[str, _Facts] = {}
         self.heading_modes: dict[tuple[str, bool], str | None] = {}
         self.scores: dict[tuple, tuple] = {}
+        self.subclass_memos: dict[type, tuple[dict, dict, dict]] = {}  # a subclass may override what is remembered
 
     def probe(self, text: str) -> set[str]:
         """The characters of ``text`` that some cue is filed under."""
@@ -749,9 +750,17 @@ class RuleTagger:
             tagged += self._tag_doc(*doc, features=features)
         return order, tagged
 
+    def _memos(self) -> tuple[dict, dict, dict]:
+        """The memos (facts, heading modes, scores) of the taggers of this class and lexicons: a subclass
+        that overrides leadin, heading_mode or _score remembers its own results, never RuleTagger's."""
+        lx = self._lx
+        if type(self) is RuleTagger:
+            return lx.facts, lx.heading_modes, lx.scores
+        return lx.subclass_memos.setdefault(type(self), ({}, {}, {}))
+
     def _facts(self, text: str) -> _Facts:
         """The :class:`_Facts` of a sentence text, remembered per text (shared by taggers of the same lexicons)."""
-        memo = self._lx.facts
+        memo = self._memos()[0]
         f = memo.get(text)
         if f is None:
             probe = self._lx.probe(text)
@@ -767,7 +776,7 @@ class RuleTagger:
 
     def _heading_mode(self, heading: str, in5: bool) -> str | None:
         """:meth:`heading_mode`, remembered per heading."""
-        memo, key = self._lx.heading_modes, (heading, in5)
+        memo, key = self._memos()[1], (heading, in5)
         if key in memo:
             return memo[key]
         return _remember(memo, key, self.heading_mode(heading, "5" if in5 else ""))
@@ -785,7 +794,7 @@ class RuleTagger:
         cur_section = None
         cur_sub = None
         run_open = False  # an enumeration run opened by a lead-in is in progress (outside 五)
-        facts, facts_of, scores = self._lx.facts, self._facts, self._lx.scores
+        (facts, _, scores), facts_of = self._memos(), self._facts
         for text, section, kind, sub_heading, subsection, enum in zip(
                 texts, sections, kinds, sub_headings, subsections, enums):
             if subsection is not None and type(subsection) is not int and _missing(subsection):

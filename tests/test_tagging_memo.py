@@ -67,3 +67,26 @@ def test_same_text_in_other_contexts():
             ("other", "不够；kind:heading"), ("other", "不够")]
         assert issue[1]["score"] > remedy[1]["score"]
         assert issue[3] == remedy[3]
+
+
+def test_a_subclass_never_shares_the_memos_of_rule_tagger(docs):
+    """A tagger that overrides what is remembered (here the scores) keeps its own memos: tagging with it
+    first must not change what RuleTagger gives afterwards."""
+
+    class AlwaysRemedy(RuleTagger):
+        def _score(self, lex, ctx_mode, in5, section):
+            return 0.0, 10.0, 0.0
+
+    _forget()
+    want = [tagging.tag_sentences(_frame(d), RuleTagger())["label"].tolist() for d in docs[:5]]
+    _forget()
+    theirs = [tagging.tag_sentences(_frame(d), AlwaysRemedy())["label"].tolist() for d in docs[:5]]
+    assert sum(labels.count("remedy") for labels in theirs) > sum(labels.count("remedy") for labels in want)
+    assert [tagging.tag_sentences(_frame(d), RuleTagger())["label"].tolist() for d in docs[:5]] == want
+    assert any("other" in labels for labels in want)
+
+
+def _frame(d):
+    import pandas as pd
+
+    return pd.DataFrame([{"doc_id": d.doc_id, **s} for s in d.sentences])
