@@ -69,6 +69,7 @@ class Tokenizer:
         self._engine = None
         self._lock = threading.Lock()
         self._memo: dict[str, tuple[str, ...]] = {}
+        self._memo_for = (hmm, backend)
 
     @property
     def dictionary_hash(self) -> str:
@@ -116,6 +117,8 @@ class Tokenizer:
         template's table labels, boilerplate sentences) is looked up, not segmented again.
         The tokens are exactly those of segmenting the whole text in one call.
         """
+        if self._memo_for != (self.hmm, self.backend):  # the settings were changed since: forget
+            self._memo, self._memo_for = {}, (self.hmm, self.backend)
         memo = self._memo
         out: list[str] = []
         pieces = _SEPARATOR.split(text)
@@ -127,7 +130,8 @@ class Tokenizer:
                     toks = self._cut_piece(piece)
                     if len(memo) >= _MEMO_PIECES:
                         memo.clear()  # bounded memory; the output never depends on what is remembered
-                    memo[piece] = toks
+                    if len(piece) <= _MEMO_LONGEST:
+                        memo[piece] = toks
                 out.extend(toks)
             if i + 1 < len(pieces):
                 out.append(pieces[i + 1])  # a separator is always a token of its own
@@ -188,6 +192,7 @@ class Tokenizer:
 # pair as one token). Cutting the text there and segmenting the pieces apart changes nothing.
 _SEPARATOR = re.compile("(\r\n|[\\s，。；：、！？（）《》〈〉“”‘’「」『』【】〔〕…—·,;:!?()\\[\\]{}<>\"'/|~=*@$^`])")
 _MEMO_PIECES = 50_000  # pieces remembered per tokenizer: about 650 bytes each, so at most ~35 MB
+_MEMO_LONGEST = 200  # characters: a longer piece (a run without punctuation) is not remembered
 
 _HAN_BLOCK = re.compile(r"([a-zA-Z0-9+#&._%\-]+)")  # jieba's re_han_default, ASCII part
 _FINALSEG_SKIP = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")  # jieba.finalseg's re_skip

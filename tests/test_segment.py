@@ -67,3 +67,11 @@ def test_remembered_pieces_give_exactly_the_tokens_of_one_whole_text_call(backen
     assert 0 < len(tok._memo) <= 500
     if backend == "jieba":  # and _cut_piece is jieba's own call on the whole text
         assert tok.cut(texts[0]) == tok._load().lcut(texts[0], HMM=True)
+
+
+def test_changing_hmm_after_use_is_not_served_from_the_memo():
+    text = "我们在杭研大厦开会，杭研大厦很高。"
+    tok = Tokenizer()
+    with_hmm = tok.cut(text)
+    tok.hmm = False
+    assert tok.cut(text) == Tokenizer(hmm=False).cut(text) != with_hmm
