@@ -50,7 +50,7 @@ _PLAIN = frozenset({str, int, bool, type(None)})
 
 
 def _clean(obj):
-    """JSON-safe copy: NaN/NA → None, numpy scalars → Python."""
+    """JSON-safe form: NaN/NA → None, numpy scalars → Python (a list already plain is returned as it is)."""
     kind = type(obj)
     if kind in _PLAIN:
         return obj

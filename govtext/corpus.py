@@ -56,7 +56,8 @@ ERROR_COLUMNS = ["path", "stage", "reason"]
 
 @dataclass
 class Document:
-    """Everything govtext extracted from one file (plain data, picklable)."""
+    """Everything govtext extracted from one file (plain data, picklable). A document found in the cache
+    (:meth:`stored`) reads its entry there when a field is first used."""
 
     doc_id: str
     path: str
@@ -104,25 +105,28 @@ class Document:
     def _load(self) -> None:
         from .cache import DocumentCache
 
-        cache_dir, key = self.__dict__["_entry"]
+        found = self.__dict__.get("_entry")
+        if found is None:  # another thread has just read it
+            return
+        cache_dir, key = found
         cache = DocumentCache(cache_dir)
         entry = cache.get(key)
         if entry is None:  # damaged or deleted since it was found: made again from the file
-            data = load_bytes(self.path)
+            data = load_bytes(self.path, max_bytes=sys.maxsize)  # its size was accepted when it was read
             if hashlib.sha256(data).hexdigest() != self.sha256:
                 raise ReadError("read", f"{self.path} changed while the corpus was in use; read the corpus again")
             entry = cache.put(key, process_document(self.path, self.doc_id, data=data).to_dict())
         full = Document.from_dict(self.doc_id, self.path, entry)
         for name in _STORED_FIELDS:
             self.__dict__[name] = full.__dict__[name]
-        del self.__dict__["_entry"]
+        self.__dict__.pop("_entry", None)
 
 
 class _PackedSentences:
     """A document's sentences as its cache entry holds them (see _pack_sentences), made into dicts
     only when first used: a warm run whose tables are all stored never needs them."""
 
-    __slots__ = ("text", "packed")
+    __slots__ = ("packed", "text")
 
     def __init__(self, text: str, packed: dict):
         self.text, self.packed = text, packed
@@ -432,8 +436,8 @@ def _string_dtype():
 
 def _coded_strings(words: list[str], codes: np.ndarray):
     """The column ``words[codes]``, as pandas would make it of Python strings, but built in Arrow: a
-    corpus's doc_id and token columns are millions of rows, and converting as many Python strings
-    costs more than the rest of building the table."""
+    corpus's doc_id column is millions of rows, and converting as many Python strings costs more than
+    the rest of building the table."""
     dtype = _string_dtype()
     if dtype is None:
         return np.array(words, dtype=object)[codes] if words else np.zeros(0, dtype=object)
@@ -598,8 +602,10 @@ class Corpus:
                  seen_sha256: dict[str, str] | None = None):
         self._documents = {d.doc_id: d for d in documents}
         self.cache_dir = cache_dir
+        self._cache: dict[str, pd.DataFrame] = {}
         self.errors = pd.DataFrame(errors, columns=ERROR_COLUMNS)
         self.docs = _apply_overrides(self._docs_table(documents), docvars, pattern)
+        self._cache.pop("docs")  # self.docs is the table (with the overrides); not kept twice
         if seen_sha256 is not None:  # files read in earlier chunks of the same job
             earlier = self.docs["sha256"].map(seen_sha256)
             self.docs["duplicate_of"] = earlier.where(earlier.notna(), self.docs["duplicate_of"])
@@ -608,26 +614,13 @@ class Corpus:
         # a duplicate (same bytes as an earlier file) is in docs, flagged, but analysed once unless asked
         skip = set() if keep_duplicates else set(self.docs.loc[self.docs["duplicate_of"].notna(), "doc_id"])
         self._analysed = {k: d for k, d in self._documents.items() if k not in skip}
-        self._cache: dict[str, pd.DataFrame] = {}
         self._content_sha: str | None = None
 
     def _docs_table(self, documents: list[Document]) -> pd.DataFrame:
-        """:meth:`_build_docs`, stored in the cache (keyed by the documents' ids, paths and file hashes)."""
-        if self.cache_dir is None:
-            return self._build_docs(documents)
-        from .cache import DocumentCache
-
-        cache = DocumentCache(self.cache_dir)
+        """:meth:`_build_docs`, stored in the cache (keyed by every document's id, path and file hash)."""
         ids = repr([(d.doc_id, d.path, d.sha256) for d in documents])
-        key = cache.key(hashlib.sha256(ids.encode("utf-8")).hexdigest(), "frame", table="docs")
-        docs = cache.get_frame(key)
-        if docs is None:
-            docs = self._build_docs(documents)
-            try:
-                cache.put_frame(key, docs)
-            except Exception as exc:  # noqa: BLE001 - as in _cached_frame
-                warnings.warn(f"govtext: table 'docs' not cached ({type(exc).__name__}: {exc})", stacklevel=2)
-        return docs
+        content = hashlib.sha256(ids.encode("utf-8")).hexdigest()
+        return self._cached_frame("docs", lambda _cache: self._build_docs(documents), content=content)
 
     @staticmethod
     def _build_docs(documents: list[Document]) -> pd.DataFrame:
@@ -691,7 +684,7 @@ class Corpus:
         """The normalised text of a document: every offset in every table indexes into it."""
         return self._documents[doc_id].text
 
-    def _frame(self, name: str, columns: list[str], rows_of) -> pd.DataFrame:
+    def _frame(self, name: str, columns: list[str], rows_of, dtypes: dict | None = None) -> pd.DataFrame:
         def build(_cache):
             docs = list(self._analysed.values())
             per_doc = [list(rows_of(d)) for d in docs]
@@ -699,11 +692,14 @@ class Corpus:
             for c in columns[1:]:
                 data[c] = _list_column([row.get(c) for rows in per_doc for row in rows])
             out = pd.DataFrame(data, columns=columns)
-            if name == "sentences":  # numbers with gaps stay integers (1, not 1.0), whoever asks first
-                out = out.astype({c: "Int64" for c in ("subsection", "enum_n")})
-            return out
+            return out.astype(dtypes) if dtypes else out
 
         return self._cached_frame(name, build)
+
+    def _sentences(self) -> pd.DataFrame:
+        # subsection and enum_n are whole numbers with gaps: Int64 (written 1, not 1.0)
+        return self._frame("sentences", SENTENCE_COLUMNS, lambda d: d.sentences,
+                           dtypes={"subsection": "Int64", "enum_n": "Int64"})
 
     def sections(self) -> pd.DataFrame:
         """One row per section found: ``doc_id, section, ordinal, heading, inferred, start, end``.
@@ -729,8 +725,7 @@ class Corpus:
         cues``, see :meth:`tagged`); ``context=n`` adds ``before``/``after`` columns with the ``n``
         neighbouring sentences, kwic-style, for auditing.
         """
-        df = self.tagged() if label is not None else self._frame("sentences", SENTENCE_COLUMNS,
-                                                                 lambda d: d.sentences)
+        df = self.tagged() if label is not None else self._sentences()
         if context:
             df = df.copy()
             texts = {d: list(g) for d, g in df.groupby("doc_id", sort=False)["text"]}
@@ -753,7 +748,7 @@ class Corpus:
         """
         def build(_cache):
             tags = self._analysis("tags", tagger=tagger)
-            base = self._frame("sentences", SENTENCE_COLUMNS, lambda d: d.sentences)
+            base = self._sentences()
             return base.merge(tags.astype({"doc_id": object}), on=["doc_id", "sent_id"], how="left")
 
         return self._cached_frame(f"tagged:{tagger}", build)
@@ -817,9 +812,10 @@ class Corpus:
 
         return self._cached_frame(_stage_key(name, settings), build)
 
-    def _cached_frame(self, key: str, build) -> pd.DataFrame:
+    def _cached_frame(self, key: str, build, content: str | None = None) -> pd.DataFrame:
         """The table ``key`` of this corpus: in memory, else (with a cache) stored whole for exactly these
-        documents, else ``build(cache)`` (and stored). A rerun on an unchanged corpus loads each table once."""
+        documents (``content``: what it depends on, default the analysed documents, see _content_key), else
+        ``build(cache)`` (and stored). A rerun on an unchanged corpus loads each table once."""
         if key in self._cache:
             return self._cache[key]
         if self.cache_dir is None:
@@ -828,7 +824,7 @@ class Corpus:
             from .cache import DocumentCache
 
             cache = DocumentCache(self.cache_dir)
-            fkey = cache.key(self._content_key(), "frame", table=key)
+            fkey = cache.key(content or self._content_key(), "frame", table=key)
             out = cache.get_frame(fkey)
             if out is None:
                 out = build(cache)

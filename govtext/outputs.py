@@ -168,7 +168,7 @@ def _csv_to_parquet(csv: Path, path: Path) -> None:
     import pyarrow.parquet as pq
 
     numeric: dict[str, str] = {}
-    for chunk in pd.read_csv(csv, chunksize=_PARQUET_ROWS, **_CSV_READ):
+    for chunk in pd.read_csv(csv, chunksize=_PARQUET_ROWS, usecols=lambda c: c in _NUMERIC, **_CSV_READ):
         for col in chunk.columns:
             if col in _NUMERIC:
                 kind = str(pd.to_numeric(chunk[col], errors="coerce").dtype)
@@ -183,8 +183,6 @@ def _csv_to_parquet(csv: Path, path: Path) -> None:
                                    metadata=table.schema.metadata)
                 writer = pq.ParquetWriter(path, schema)
             writer.write_table(table.cast(writer.schema))
-        if writer is None:  # no rows: the header's columns, as text
-            pq.write_table(pa.Table.from_pandas(pd.read_csv(csv, **_CSV_READ), preserve_index=False), path)
     finally:
         if writer is not None:
             writer.close()

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from test_themes import tokens_frame
 
 from govtext import themes as th
-
-from test_themes import tokens_frame
 
 DICT = {"质量": {"解读": ["解读", "政策 解读"], "深度": ["政策 解读"]}, "渠道": ["*新媒体", "*信箱", "新媒体"]}
 
