@@ -345,7 +345,7 @@ def _vocab() -> _Vocab:
     # first character) only let the search skip offsets and units that cannot match
     unit_firsts = {u[0] for u in unit_class}
     first_unit = "(?=[" + "".join(re.escape(c) for c in sorted(unit_firsts)) + "])"
-    number_scan = re.compile(rf"(?=[\d{_CN_NUM_CHARS}])(?:{number_rx(first_unit + '(?:' + units + ')')})")
+    number_scan = re.compile(rf"(?={_NUMBER_START.pattern})(?:{number_rx(first_unit + '(?:' + units + ')')})")
     # a number that counts (with a unit, 余/多, a scale, a range, or 万/亿 at its end) has a digit
     # or numeral right before one of these characters, or holds 万/亿 or 百分之 (all three start
     # with a digit or numeral: written so, the search skips other characters fast)
@@ -575,7 +575,7 @@ def _clean_pre_cached(pre: str, pct: bool) -> str:
     return _clean_pre(pre, _vocab(), pct)
 
 
-def _post_phrase(text: str, b: int, v: _Vocab, limit: int) -> str:
+def _post_phrase(text: str, b: int, limit: int) -> str:
     """The noun phrase right after a count (``25家成员单位组成的`` → 成员单位)."""
     j = _POST_RUN.match(text, b, max(b, min(limit, b + 24))).end()
     return _post_noun(text[b:j]) if j > b else ""
@@ -597,7 +597,7 @@ def _post_noun(post: str) -> str:
     return post
 
 
-def _match_metric(metric_raw: str, unit: str, kind: str, context: str, v: _Vocab):
+def _match_metric(metric_raw: str, unit: str, kind: str, context: str):
     if not metric_raw or metric_raw.endswith("等"):
         return None
     for m in _metrics_found(metric_raw, unit if unit else "-", kind):
@@ -843,7 +843,7 @@ def count_records(text: str, doc_id: str = "", spans: list[tuple[int, int]] | No
             clause_since_prev = text[prev_end:a]
             pct = cls in ("percent", "points")
             pre = _clean_pre_cached(pre_text, pct)
-            post = _post_phrase(text, b, v, s_hi)
+            post = _post_phrase(text, b, s_hi)
             # kind and direction
             kind = _KIND_OF_CLASS.get(cls, "count")
             direction = ""
@@ -885,7 +885,7 @@ def count_records(text: str, doc_id: str = "", spans: list[tuple[int, int]] | No
             if (pct or kind == "change") and not pre and last_count is not None:
                 metric = last_count["metric"]
             else:
-                metric = _match_metric(metric_raw, unit if cls != "percent" else "%", kind, context, v)
+                metric = _match_metric(metric_raw, unit if cls != "percent" else "%", kind, context)
             cumulative = bool(v.cumul.search(clause_since_prev) or _AS_OF.search(context))
             sec_i = bisect_right(sec_starts, a) - 1
             row = {

@@ -462,7 +462,7 @@ _cut_lists: dict[tuple[str, int, _Slot], list[tuple[int, float]]] = {}
 _MEMO_SEARCHES, _MEMO_CUTS = 1_000, 10_000
 
 
-def _new_document() -> None:
+def _clear_memos() -> None:
     """Empty the memos of searches and cuts."""
     _searches.clear()
     _cut_lists.clear()
@@ -1358,7 +1358,7 @@ def table_records(text: str, doc_id: str = "", regime: str | None = None) -> lis
             return []
     units = _column_units()
     if len(_searches) > _MEMO_SEARCHES or len(_cut_lists) > _MEMO_CUTS:
-        _new_document()
+        _clear_memos()
     regions = _regions(text)
     recs: list[dict] = []
     # table 二 (its columns differ between the templates: no cells when the regime is unknown)

@@ -267,7 +267,7 @@ def _tokens(*texts: str) -> list[_Token]:
 @example((_tokens("1111111", "不适用"), [[_Slot(max_chars=1)] * 5], [None], _BUDGET))  # too many characters
 def test_split_runs_equals_the_search_on_cells(problem):
     tokens, groups, sums, steps = problem
-    tables._new_document()
+    tables._clear_memos()
     got = tables._split_runs(tokens, groups, sums, steps)
     assert _verdict(got) == _verdict(reference_split_runs(tokens, groups, sums, steps))
     # the same run again in the same document (a repeated row), with the same or another budget
@@ -289,7 +289,7 @@ def test_split_runs_equals_the_search_on_cells(problem):
 
 def test_repeated_runs_elsewhere_in_the_document_get_their_own_offsets():
     slots = [[_Slot()] * 7]
-    tables._new_document()
+    tables._clear_memos()
     first = tables._split_runs(_tokens("713000074"), slots, [6])
     moved = [_Token("num", "713000074", 100, 110, "件")]
     second = tables._split_runs(moved, slots, [6])
