@@ -463,12 +463,6 @@ def _quoted_spans(text: str) -> list[tuple[int, int]]:
     return _merge([(m.start() + 1, m.end(m.lastindex)) for m in _QUOTED.finditer(text)])
 
 
-def _in_spans(pos: int, starts: list[int], spans: list[tuple[int, int]]) -> bool:
-    """Whether pos lies in one of the merged, sorted spans (starts = their start offsets)."""
-    i = bisect_right(starts, pos) - 1
-    return i >= 0 and spans[i][0] <= pos < spans[i][1]
-
-
 class _SpanSet:
     """Merged, sorted spans: ``pos in spans`` by bisection."""
 
@@ -477,7 +471,7 @@ class _SpanSet:
         self.starts = [a for a, _ in spans]
 
     def __contains__(self, pos: int) -> bool:
-        i = bisect_right(self.starts, pos) - 1  # _in_spans, inlined
+        i = bisect_right(self.starts, pos) - 1
         return i >= 0 and pos < self.spans[i][1]
 
 
@@ -643,7 +637,7 @@ def _scan(text: str, lo: int, hi: int, v: _Vocab, blocked: _SpanSet) -> list[tup
         before = text[a - 1] if a > 0 else ""
         if before == "第" or before in _BAD_BEFORE or before.isascii() and before.isalpha():
             continue
-        i = bisect_right(b_starts, a) - 1  # a in blocked
+        i = bisect_right(b_starts, a) - 1  # a in blocked (_SpanSet.__contains__, inlined: the hot loop)
         if i >= 0 and a < b_spans[i][1]:
             continue
         pcn, n1 = m.group("pcn", "n1")
@@ -1034,10 +1028,10 @@ def _part_groups(rows: list[dict], text: str, min_parts: int = 2, sents: _Senten
 
     if tables is None:
         tables = table_spans(text)
-    t_starts = [a for a, _ in tables]
+    in_tables = _SpanSet(tables)
     triggers: list[tuple[int, dict | None]] = []
     for m in _QIZHONG.finditer(text):
-        if not _in_spans(m.start(), t_starts, tables):
+        if m.start() not in in_tables:
             triggers.append((m.end(), None))
     for r in rows:  # 在…的1913条政府信息中，
         if r["kind"] not in ("count", "money"):

@@ -1255,6 +1255,11 @@ def _parse_t4(text: str, region: tuple[int, int]) -> tuple[_RowRead, bool]:
 
 
 # --------------------------------------------------------------------------- assembling the output
+def _both(reason: str | None, row_reason: str | None) -> str | None:
+    """A cell's reason and its row's, joined; None when neither says anything."""
+    return (f"{reason}; {row_reason}" if reason and row_reason else (reason or row_reason)) or None
+
+
 def _consensus(rr: _RowRead) -> list[_Cell]:
     """One cell per column: the reading shared by all candidates, else unresolved."""
     n = len(rr.columns)
@@ -1267,8 +1272,7 @@ def _consensus(rr: _RowRead) -> list[_Cell]:
                 for _ in range(n)]
     if len(rr.readings) == 1:
         conf, row_reason = rr.confidence, rr.reason
-        return [_new_cell((raw, value, status, unit, start, end, conf,
-                           (f"{reason}; {row_reason}" if reason and row_reason else (reason or row_reason)) or None))
+        return [_new_cell((raw, value, status, unit, start, end, conf, _both(reason, row_reason)))
                 for raw, value, status, unit, start, end, _, reason in rr.readings[0]]
     out = []
     same = "this cell is the same in every reading"
@@ -1276,8 +1280,8 @@ def _consensus(rr: _RowRead) -> list[_Cell]:
     for cells in zip(*rr.readings):
         c = cells[0]
         if all(c.same_reading(other) for other in cells[1:]):
-            reason = f"{c.reason}; {row_reason}" if c.reason and row_reason else (c.reason or row_reason)
-            out.append(_Cell(c.raw, c.value, c.status, c.unit, c.start, c.end, rr.confidence, reason or None))
+            out.append(_Cell(c.raw, c.value, c.status, c.unit, c.start, c.end, rr.confidence,
+                             _both(c.reason, row_reason)))
         else:
             options = sorted({c.raw if c.status != "blank" else "∅" for c in cells})
             out.append(_Cell(None, None, "unresolved", start=span_raw[0] if span_raw else None,

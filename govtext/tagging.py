@@ -794,7 +794,7 @@ class RuleTagger:
         cur_section = None
         cur_sub = None
         run_open = False  # an enumeration run opened by a lead-in is in progress (outside 五)
-        (facts, _, scores), facts_of = self._memos(), self._facts
+        scores, facts_of = self._memos()[2], self._facts
         for text, section, kind, sub_heading, subsection, enum in zip(
                 texts, sections, kinds, sub_headings, subsections, enums):
             if subsection is not None and type(subsection) is not int and _missing(subsection):
@@ -813,7 +813,7 @@ class RuleTagger:
                     mode_src = (f"ctx:{_CN_SEC.get(section, section)}（{_cn(sub_key[0])}）"
                                 f"{_MODE_NAME[hmode]}") if hmode else ""
                     run_open = hmode is not None
-            lex = facts.get(text) or facts_of(text)  # the lexical evidence, and what else the text alone says
+            lex = facts_of(text)  # the lexical evidence, and what else the text alone says
             cues = lex.cues
             is_heading = kind == "heading"
             topic_heading = False
